@@ -1,0 +1,277 @@
+package dev.pagelab.emulator;
+
+/**
+ * A {@link Vcpu} backed by one libunicorn engine mapping the machine's RAM.
+ *
+ * <p>Hooks only record why the engine must stop and call {@code uc_emu_stop}; everything else
+ * happens in {@link #run} after {@code uc_emu_start} has returned. After every exception the hook
+ * swallowed, {@link #forgetException} applies the remedy of hardware-facts.md section 4: libunicorn
+ * never resets QEMU's {@code old_exception}, so without it the next #PF becomes a double fault.
+ */
+final class UnicornVcpu implements Vcpu {
+    private static final int EFER = 0xC000_0080;
+    private static final long EFER_SCE = 1L, EFER_LME = 1L << 8, EFER_LMA = 1L << 10, EFER_NXE = 1L << 11;
+    private static final long CR0_PE = 1L, CR0_MP = 1L << 1, CR0_ET = 1L << 4, CR0_NE = 1L << 5,
+            CR0_WP = 1L << 16, CR0_PG = 1L << 31;
+    private static final long CR4_PAE = 1L << 5, CR4_OSFXSR = 1L << 9, CR4_OSXMMEXCPT = 1L << 10;
+    private static final int INTNO_PAGE_FAULT = 14;
+    /** uc_err for an instruction QEMU could not decode. */
+    private static final int UC_ERR_INSN_INVALID = 10;
+
+    private static final int[] SYSCALL_REGS = {UcConst.UC_X86_REG_RAX, UcConst.UC_X86_REG_RDI,
+        UcConst.UC_X86_REG_RSI, UcConst.UC_X86_REG_RDX, UcConst.UC_X86_REG_R10, UcConst.UC_X86_REG_R8,
+        UcConst.UC_X86_REG_R9, UcConst.UC_X86_REG_RIP, UcConst.UC_X86_REG_RFLAGS};
+
+    private enum Stop { NONE, INTERRUPT, SYSCALL }
+
+    private final int id; // immutable
+    private final Machine machine; // immutable
+    private final Unicorn uc; // owned
+    private final ContextOffsets offsets; // immutable; null only while calibrating
+    private final Unicorn.Context context; // scratch for forgetException
+    private final Unicorn.RegisterBatch syscallBatch, userBatch, returnBatch; // preallocated
+    private final long[] syscallValues = new long[SYSCALL_REGS.length];
+    private final long[] returnValues = new long[2];
+    private boolean userMode; // false until the first run has executed the iretq trampoline
+    private Stop stop = Stop.NONE; // written by hooks during run(), read after
+    private int vector; // the last intercepted vector, valid when stop == INTERRUPT
+    private int lastErrorCode; // the error code of the last #PF (from the saved context)
+    private long faultAddress; // CR2 of the last #PF, read in the hook
+    private int[] hookContext; // calibration only: the context as saved inside the last hook
+    private long cr3; // the current page-table root
+
+    UnicornVcpu(int id, Machine machine, ContextOffsets offsets) {
+        this.id = id;
+        this.machine = machine;
+        this.offsets = offsets;
+        this.uc = Unicorn.openX86_64();
+        try {
+            uc.memMapPtr(0, machine.memory().segment());
+            this.context = uc.newContext();
+            this.syscallBatch = uc.batch(SYSCALL_REGS);
+            this.userBatch = uc.batch(ucIds(Register.USER_STATE));
+            this.returnBatch = uc.batch(UcConst.UC_X86_REG_RCX, UcConst.UC_X86_REG_R11);
+            enterLongModeWithPaging(machine.idleRoot());
+            uc.hookInterrupt(this::onInterrupt);
+            uc.hookSyscall(this::onSyscall);
+        } catch (RuntimeException e) {
+            uc.close();
+            throw e;
+        }
+    }
+
+    private static int[] ucIds(Register[] registers) {
+        int[] ids = new int[registers.length];
+        for (int i = 0; i < registers.length; i++) {
+            ids[i] = registers[i].ucId;
+        }
+        return ids;
+    }
+
+    /** CR3, then CR4.PAE, then CR0.PG|WP (hardware-facts.md section 3), EFER.NXE, the GDT. */
+    private void enterLongModeWithPaging(long root) {
+        Firmware fw = machine.firmware();
+        uc.writeTableRegister(UcConst.UC_X86_REG_GDTR, fw.gdtVirtual(), fw.gdtLimit());
+        uc.writeMsr(EFER, EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE);
+        uc.regWrite(UcConst.UC_X86_REG_CR3, root);
+        uc.regWrite(UcConst.UC_X86_REG_CR4, CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT);
+        uc.regWrite(UcConst.UC_X86_REG_CR0, CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG);
+        this.cr3 = root;
+    }
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    // ---- hooks: record and stop, nothing else ---------------------------------------------------
+
+    /**
+     * Records the vector and, for a #PF, CR2 and the error code; applies the double-fault remedy
+     * here, inside the hook, because the engine runs on until it sees the stop request and must
+     * not escalate a retried fault. Then requests the stop.
+     */
+    private void onInterrupt(int intno) {
+        stop = Stop.INTERRUPT;
+        vector = intno;
+        if (intno == INTNO_PAGE_FAULT) {
+            faultAddress = uc.regRead(UcConst.UC_X86_REG_CR2);
+        }
+        forgetException();
+        uc.emuStop();
+    }
+
+    private void onSyscall() {
+        stop = Stop.SYSCALL;
+        uc.emuStop();
+    }
+
+    // ---- run ----------------------------------------------------------------------------------
+
+    @Override
+    public VmExit run(long maxInstructions) {
+        if (maxInstructions < 0) {
+            throw new IllegalArgumentException("run: negative instruction budget");
+        }
+        stop = Stop.NONE;
+        long begin;
+        long count = maxInstructions;
+        if (userMode) {
+            begin = uc.regRead(UcConst.UC_X86_REG_RIP);
+        } else {
+            begin = prepareIretToUser();
+            count = maxInstructions == 0 ? 0 : maxInstructions + 1; // the iretq itself
+            userMode = true;
+        }
+        try {
+            uc.emuStart(begin, machine.firmware().untilAddress(), 0, count);
+        } catch (UnicornException e) {
+            if (e.code() == UC_ERR_INSN_INVALID) {
+                resetOldException();
+                return new VmExit.CpuException(6, uc.regRead(UcConst.UC_X86_REG_RIP));
+            }
+            throw e;
+        }
+        // Not only a hooked exception leaves old_exception set: the first entry through the
+        // trampoline and a syscall exit do too (measured: the next #PF came back as #DF).
+        resetOldException();
+        return exitReason(maxInstructions);
+    }
+
+    /** Writes this CPU's iret frame from the current RIP/RSP/RFLAGS; returns the trampoline. */
+    private long prepareIretToUser() {
+        Firmware fw = machine.firmware();
+        long rip = uc.regRead(UcConst.UC_X86_REG_RIP);
+        long rsp = uc.regRead(UcConst.UC_X86_REG_RSP);
+        long rflags = uc.regRead(UcConst.UC_X86_REG_RFLAGS) | Firmware.USER_RFLAGS;
+        long kernelStack = fw.writeIretFrame(id, rip, rflags, rsp);
+        uc.regWrite(UcConst.UC_X86_REG_RSP, kernelStack);
+        return fw.trampolineVirtual();
+    }
+
+    private VmExit exitReason(long maxInstructions) {
+        return switch (stop) {
+            case SYSCALL -> syscallExit();
+            case INTERRUPT -> interruptExit();
+            case NONE -> {
+                long rip = uc.regRead(UcConst.UC_X86_REG_RIP);
+                yield maxInstructions > 0 ? new VmExit.QuantumExpired(rip) : new VmExit.Halt(rip);
+            }
+        };
+    }
+
+    /** Reads number and arguments; applies syscall's own effects: RCX = RIP, R11 = RFLAGS. */
+    private VmExit syscallExit() {
+        long[] v = syscallValues;
+        uc.regReadBatch(syscallBatch, v);
+        returnValues[0] = v[7];
+        returnValues[1] = v[8];
+        uc.regWriteBatch(returnBatch, returnValues);
+        return new VmExit.Syscall(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+    }
+
+    private VmExit interruptExit() {
+        int intno = vector;
+        long rip = uc.regRead(UcConst.UC_X86_REG_RIP);
+        if (intno == INTNO_PAGE_FAULT) {
+            return new VmExit.PageFault(faultAddress, lastErrorCode, rip);
+        }
+        return new VmExit.CpuException(intno, rip);
+    }
+
+    /**
+     * The double-fault remedy: save the context, read the #PF error code, reset
+     * {@code old_exception} to -1, restore. During calibration (no offsets yet) it only keeps a
+     * copy of the context for {@link Calibration} to diff.
+     */
+    private void forgetException() {
+        if (offsets == null) {
+            context.save();
+            hookContext = context.ints();
+            return;
+        }
+        context.save();
+        lastErrorCode = context.getInt(offsets.errorCode());
+        context.setInt(offsets.oldException(), -1);
+        context.restore();
+    }
+
+    private void resetOldException() {
+        if (offsets != null) {
+            context.save();
+            context.setInt(offsets.oldException(), -1);
+            context.restore();
+        }
+    }
+
+    /** For {@link Calibration}: the context as saved inside the last interrupt hook. */
+    int[] hookContextInts() {
+        return hookContext;
+    }
+
+    /** For {@link Calibration}: the engine's saved context, as ints. */
+    int[] savedContextInts() {
+        context.save();
+        return context.ints();
+    }
+
+    /** For {@link Calibration}: patch one int of the context and restore it. */
+    void patchContext(int offset, int value) {
+        context.save();
+        context.setInt(offset, value);
+        context.restore();
+    }
+
+    // ---- registers and MMU ----------------------------------------------------------------------
+
+    @Override
+    public long get(Register register) {
+        return uc.regRead(register.ucId);
+    }
+
+    @Override
+    public void set(Register register, long value) {
+        uc.regWrite(register.ucId, value);
+    }
+
+    @Override
+    public long[] saveUserState() {
+        long[] state = new long[Register.USER_STATE.length];
+        uc.regReadBatch(userBatch, state);
+        return state;
+    }
+
+    @Override
+    public void loadUserState(long[] state) {
+        if (state.length != Register.USER_STATE.length) {
+            throw new IllegalArgumentException("loadUserState: expected " + Register.USER_STATE.length + " values");
+        }
+        uc.regWriteBatch(userBatch, state);
+    }
+
+    @Override
+    public void setPageTableRoot(long root) {
+        uc.regWrite(UcConst.UC_X86_REG_CR3, root);
+        this.cr3 = root;
+    }
+
+    @Override
+    public long pageTableRoot() {
+        return cr3;
+    }
+
+    @Override
+    public void flushTlb() {
+        uc.flushTlb();
+    }
+
+    @Override
+    public void flushTranslationCache() {
+        uc.flushTranslationBlocks();
+    }
+
+    @Override
+    public void close() {
+        uc.close();
+    }
+}
