@@ -46,6 +46,12 @@ public sealed interface VmExit {
      */
     record Syscall(long number, long arg1, long arg2, long arg3, long arg4, long arg5, long arg6, long rip)
             implements VmExit {
+        @Override
+        public String toString() {
+            return String.format("Syscall(nr=%d, args=[0x%x, 0x%x, 0x%x, 0x%x, 0x%x, 0x%x], rip=0x%x)", number, arg1,
+                    arg2, arg3, arg4, arg5, arg6, rip);
+        }
+
         /** Argument {@code i}, 1-based as in the Linux man pages. */
         public long arg(int i) {
             return switch (i) {

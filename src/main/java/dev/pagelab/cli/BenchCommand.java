@@ -1,0 +1,77 @@
+package dev.pagelab.cli;
+
+import dev.pagelab.bench.HwBench;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code pagelab bench}: benchmarks that print figures and ratios. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (figures and ratios).",
+        subcommands = {BenchCommand.Hw.class})
+final class BenchCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** {@code pagelab bench hw}: Java-driven engine vs C-driven engine. */
+    @Command(name = "hw", mixinStandardHelpOptions = true,
+            description = "Compute loop and page-fault round trip, driven from Java and from C on the same "
+                    + "libunicorn, in one invocation.")
+    static final class Hw implements Callable<Integer> {
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Option(names = "--iterations", defaultValue = "50000000",
+                description = "Compute-loop iterations (4 instructions each). Default: ${DEFAULT-VALUE}.")
+        long iterations;
+
+        @Option(names = "--faults", defaultValue = "100000",
+                description = "Page faults per fault-loop run. Default: ${DEFAULT-VALUE}.")
+        long faults;
+
+        @Option(names = "--reps", defaultValue = "5", description = "Runs of each loop; the best counts. "
+                + "Default: ${DEFAULT-VALUE}.")
+        int reps;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            if (iterations < 1 || faults < 1 || faults > 200_000 || reps < 1) {
+                throw new UserError("bench hw: need --iterations >= 1, 1 <= --faults <= 200000, --reps >= 1");
+            }
+            HwBench.Result r = new HwBench(iterations, faults, reps, Home.cBench()).run();
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("java_insn_per_s", r.javaInsnPerS());
+                m.put("c_insn_per_s", r.cInsnPerS());
+                m.put("insn_ratio", r.insnRatio());
+                m.put("java_faults_per_s", r.javaFaultsPerS());
+                m.put("c_faults_per_s", r.cFaultsPerS());
+                m.put("fault_ratio", r.faultRatio());
+                out.println(Json.write(m));
+            } else {
+                out.printf("compute loop: %,d instructions, best of %d%n", r.instructions(), reps);
+                out.printf("  java  %8.1f M instructions/s%n", r.javaInsnPerS() / 1e6);
+                out.printf("  c     %8.1f M instructions/s%n", r.cInsnPerS() / 1e6);
+                out.printf("  insn_ratio  %.2f  (target >= 0.90)%n", r.insnRatio());
+                out.printf("page-fault round trip: %,d faults, best of %d%n", r.faults(), reps);
+                out.printf("  java  %8.0f faults/s  (%.2f us each)%n", r.javaFaultsPerS(), 1e6 / r.javaFaultsPerS());
+                out.printf("  c     %8.0f faults/s  (%.2f us each)%n", r.cFaultsPerS(), 1e6 / r.cFaultsPerS());
+                out.printf("  fault_ratio %.2f  (target >= 0.50)%n", r.faultRatio());
+            }
+            out.flush();
+            return 0;
+        }
+    }
+}
