@@ -53,8 +53,16 @@ public final class Machine implements AutoCloseable {
     }
 
     /** Creates the next virtual CPU: a libunicorn engine over this machine's RAM, in long mode. */
-    public synchronized Vcpu createVcpu() {
-        Vcpu cpu = new UnicornVcpu(cpus.size(), this, Calibration.offsets());
+    public Vcpu createVcpu() {
+        return createVcpu(false);
+    }
+
+    /**
+     * Creates the next virtual CPU; with {@code countInstructions} it keeps an exact count of
+     * retired instructions and enforces budgets exactly (a native call per instruction).
+     */
+    public synchronized Vcpu createVcpu(boolean countInstructions) {
+        Vcpu cpu = new UnicornVcpu(cpus.size(), this, Calibration.offsets(), countInstructions);
         cpus.add(cpu);
         return cpu;
     }

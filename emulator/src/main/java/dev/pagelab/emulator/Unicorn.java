@@ -308,6 +308,36 @@ public final class Unicorn implements AutoCloseable {
         return hookAdd(UcConst.UC_HOOK_CODE, stub, begin, end, 0);
     }
 
+    /**
+     * Installs the native instruction counter over all addresses and returns its budget block:
+     * {@code long executed} at offset 0, {@code long limit} at offset 8 (0 = no limit). The hook
+     * stops the engine before the instruction that would exceed the limit.
+     */
+    public Budget hookInstructionBudget() {
+        MemorySegment budget = arena.allocate(16, 8);
+        hookAdd(UcConst.UC_HOOK_CODE, lib.countInsnHook(), budget, 1, 0, 0);
+        return new Budget(budget);
+    }
+
+    /** The counter and limit shared with the native code hook. */
+    public static final class Budget {
+        private final MemorySegment cells; // [executed, limit]
+
+        Budget(MemorySegment cells) {
+            this.cells = cells;
+        }
+
+        public long executed() {
+            return cells.get(JAVA_LONG, 0);
+        }
+
+        /** Resets the counter and sets the limit (0 = none) for the next run. */
+        public void start(long limit) {
+            cells.set(JAVA_LONG, 0, 0L);
+            cells.set(JAVA_LONG, 8, limit);
+        }
+    }
+
     /** {@code UC_HOOK_MEM_*} of the given type mask over all addresses. */
     public long hookMemory(int typeMask, MemoryHook hook) {
         MemorySegment stub = Linker.nativeLinker().upcallStub(MEM_TARGET.bindTo(this).bindTo(hook),
@@ -326,9 +356,13 @@ public final class Unicorn implements AutoCloseable {
     }
 
     private long hookAdd(int type, MemorySegment stub, long begin, long end, int insn) {
+        return hookAdd(type, stub, MemorySegment.NULL, begin, end, insn);
+    }
+
+    private long hookAdd(int type, MemorySegment callback, MemorySegment userData, long begin, long end, int insn) {
         MemorySegment out = arena.allocate(JAVA_LONG);
         try {
-            lib.check("uc_hook_add", (int) lib.ucHookAdd.invokeExact(uc, out, type, stub, MemorySegment.NULL,
+            lib.check("uc_hook_add", (int) lib.ucHookAdd.invokeExact(uc, out, type, callback, userData,
                     begin, end, insn));
         } catch (Throwable t) {
             throw UnicornLibrary.rethrow(t);

@@ -26,6 +26,7 @@ final class UnicornLibrary {
     static final int MIN_VERSION = 0x0201_0000;
 
     final String path; // immutable
+    private MemorySegment countInsnHook; // lazily loaded from libpagelab-hooks.so; guarded by this
     final int version; // immutable: uc_version(), 0xMMmmpp..
     final MethodHandle ucVersion, ucStrerror, ucOpen, ucClose, ucRegRead, ucRegWrite,
             ucRegReadBatch, ucRegWriteBatch, ucMemMapPtr, ucMemRead, ucMemWrite, ucEmuStart,
@@ -143,6 +144,26 @@ final class UnicornLibrary {
         MemorySegment symbol = lookup.find(name).orElseThrow(
                 () -> new UnicornException("libunicorn has no symbol " + name + " (is it 2.1 or newer?)"));
         return linker.downcallHandle(symbol, descriptor, options);
+    }
+
+    /**
+     * The native {@code pagelab_count_insn} code hook (emulator/src/main/c/pagelab_hooks.c), from
+     * {@code -Dpagelab.hooks} or {@code $pagelab.home/emulator/target/native/libpagelab-hooks.so}.
+     */
+    synchronized MemorySegment countInsnHook() {
+        if (countInsnHook == null) {
+            String explicit = System.getProperty("pagelab.hooks");
+            Path lib = explicit != null ? Path.of(explicit)
+                    : Path.of(System.getProperty("pagelab.home", "."), "emulator", "target", "native",
+                            "libpagelab-hooks.so");
+            if (!Files.exists(lib)) {
+                throw new UnicornException("native hook library not found at " + lib
+                        + " (build with ./mvnw -DskipTests package, or set -Dpagelab.hooks)");
+            }
+            countInsnHook = SymbolLookup.libraryLookup(lib, Arena.global()).find("pagelab_count_insn")
+                    .orElseThrow(() -> new UnicornException(lib + " has no pagelab_count_insn"));
+        }
+        return countInsnHook;
     }
 
     /** {@code uc_strerror(code)} as a Java string. */

@@ -39,8 +39,18 @@ final class UnicornVcpu implements Vcpu {
     private long faultAddress; // CR2 of the last #PF, read in the hook
     private int[] hookContext; // calibration only: the context as saved inside the last hook
     private long cr3; // the current page-table root
+    private final Unicorn.Budget budget; // the native instruction counter, or null when not counting
+    private long retired; // instructions retired by this CPU (counting CPUs only)
 
     UnicornVcpu(int id, Machine machine, ContextOffsets offsets) {
+        this(id, machine, offsets, false);
+    }
+
+    /**
+     * @param countInstructions install the native counting hook: exact instruction counts and
+     *                          budgets, at the cost of a native call per instruction
+     */
+    UnicornVcpu(int id, Machine machine, ContextOffsets offsets, boolean countInstructions) {
         this.id = id;
         this.machine = machine;
         this.offsets = offsets;
@@ -54,6 +64,7 @@ final class UnicornVcpu implements Vcpu {
             enterLongModeWithPaging(machine.idleRoot());
             uc.hookInterrupt(this::onInterrupt);
             uc.hookSyscall(this::onSyscall);
+            this.budget = countInstructions ? uc.hookInstructionBudget() : null;
         } catch (RuntimeException e) {
             uc.close();
             throw e;
@@ -115,27 +126,49 @@ final class UnicornVcpu implements Vcpu {
         }
         stop = Stop.NONE;
         long begin;
-        long count = maxInstructions;
+        long limit = maxInstructions;
+        int trampoline = 0;
         if (userMode) {
             begin = uc.regRead(UcConst.UC_X86_REG_RIP);
         } else {
             begin = prepareIretToUser();
-            count = maxInstructions == 0 ? 0 : maxInstructions + 1; // the iretq itself
+            trampoline = 1; // the iretq is executed (and counted) too
+            limit = maxInstructions == 0 ? 0 : maxInstructions + 1;
             userMode = true;
         }
+        VmExit exit;
         try {
-            uc.emuStart(begin, machine.firmware().untilAddress(), 0, count);
-        } catch (UnicornException e) {
-            if (e.code() == UC_ERR_INSN_INVALID) {
-                resetOldException();
-                return new VmExit.CpuException(6, uc.regRead(UcConst.UC_X86_REG_RIP));
+            if (budget != null) {
+                budget.start(limit);
+                uc.emuStart(begin, machine.firmware().untilAddress(), 0, 0);
+            } else {
+                uc.emuStart(begin, machine.firmware().untilAddress(), 0, limit);
             }
-            throw e;
+            // Not only a hooked exception leaves old_exception set: the first entry through the
+            // trampoline and a syscall exit do too (measured: the next #PF came back as #DF).
+            resetOldException();
+            exit = exitReason(limit);
+        } catch (UnicornException e) {
+            if (e.code() != UC_ERR_INSN_INVALID) {
+                throw e;
+            }
+            resetOldException();
+            exit = new VmExit.CpuException(6, uc.regRead(UcConst.UC_X86_REG_RIP));
         }
-        // Not only a hooked exception leaves old_exception set: the first entry through the
-        // trampoline and a syscall exit do too (measured: the next #PF came back as #DF).
-        resetOldException();
-        return exitReason(maxInstructions);
+        countRetired(exit, trampoline);
+        return exit;
+    }
+
+    /** Adds this run's retired instructions: a faulting instruction was begun but did not retire. */
+    private void countRetired(VmExit exit, int trampoline) {
+        if (budget == null) {
+            return;
+        }
+        long begun = budget.executed() - trampoline;
+        // A fetch fault happens before the instruction is decoded, so it was never begun.
+        boolean faultedMidInstruction = exit instanceof VmExit.CpuException
+                || exit instanceof VmExit.PageFault pf && !pf.fetch();
+        retired += Math.max(0, faultedMidInstruction ? begun - 1 : begun);
     }
 
     /** Writes this CPU's iret frame from the current RIP/RSP/RFLAGS; returns the trampoline. */
@@ -149,15 +182,21 @@ final class UnicornVcpu implements Vcpu {
         return fw.trampolineVirtual();
     }
 
-    private VmExit exitReason(long maxInstructions) {
+    private VmExit exitReason(long limit) {
         return switch (stop) {
             case SYSCALL -> syscallExit();
             case INTERRUPT -> interruptExit();
             case NONE -> {
                 long rip = uc.regRead(UcConst.UC_X86_REG_RIP);
-                yield maxInstructions > 0 ? new VmExit.QuantumExpired(rip) : new VmExit.Halt(rip);
+                boolean budgetUsed = limit > 0 && (budget == null || budget.executed() >= limit);
+                yield budgetUsed ? new VmExit.QuantumExpired(rip) : new VmExit.Halt(rip);
             }
         };
+    }
+
+    @Override
+    public long instructions() {
+        return budget == null ? -1 : retired;
     }
 
     /** Reads number and arguments; applies syscall's own effects: RCX = RIP, R11 = RFLAGS. */

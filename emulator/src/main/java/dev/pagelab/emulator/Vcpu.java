@@ -18,6 +18,12 @@ public interface Vcpu extends AutoCloseable {
      */
     VmExit run(long maxInstructions);
 
+    /**
+     * Instructions this CPU has retired (a faulting instruction counts when it finally completes),
+     * or -1 if this CPU was created without instruction counting.
+     */
+    long instructions();
+
     long get(Register register);
 
     void set(Register register, long value);
