@@ -1,0 +1,355 @@
+package dev.pagelab.kernel;
+
+import dev.pagelab.emulator.Machine;
+import dev.pagelab.emulator.Register;
+import dev.pagelab.emulator.Vcpu;
+import dev.pagelab.emulator.VmExit;
+import dev.pagelab.kernel.fs.Console;
+import dev.pagelab.kernel.fs.HostDirectory;
+import dev.pagelab.kernel.fs.HostFile;
+import dev.pagelab.kernel.mm.FaultResult;
+import dev.pagelab.kernel.mm.FrameAllocator;
+import dev.pagelab.kernel.mm.Memory;
+import dev.pagelab.kernel.mm.MmStruct;
+import dev.pagelab.kernel.mm.Tlb;
+import dev.pagelab.kernel.mm.UserAccess;
+import dev.pagelab.kernel.mm.Vma;
+import dev.pagelab.kernel.proc.ElfException;
+import dev.pagelab.kernel.proc.ElfFile;
+import dev.pagelab.kernel.proc.Exec;
+import dev.pagelab.kernel.proc.ExitStatus;
+import dev.pagelab.kernel.proc.Process;
+import dev.pagelab.kernel.proc.UserThread;
+import dev.pagelab.kernel.sched.SchedPoint;
+import dev.pagelab.kernel.sched.Scheduler;
+import dev.pagelab.kernel.sched.Strategy;
+import dev.pagelab.kernel.sched.Task;
+import dev.pagelab.kernel.syscall.Syscalls;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The kernel: boots a machine, runs one program as process 1 until every thread has exited, and
+ * reports how it ended. Each user thread is a scheduler {@link Task} whose loop runs guest code on
+ * a virtual CPU and handles the exits, like the return-to-user loop of a real kernel.
+ */
+public final class Kernel implements Tlb, AutoCloseable {
+    /** How to build and run the machine. */
+    public record Options(long memoryBytes, int cpus, long quantum, long maxInstructions, Path hostDir,
+                          InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        public static Options defaults(InputStream in, OutputStream out, OutputStream err) {
+            return new Options(256L << 20, 1, 200_000, 0, null, in, out, err);
+        }
+
+        public Options withHostDir(Path dir) {
+            return new Options(memoryBytes, cpus, quantum, maxInstructions, dir, stdin, stdout, stderr);
+        }
+
+        public Options withMaxInstructions(long max) {
+            return new Options(memoryBytes, cpus, quantum, max, hostDir, stdin, stdout, stderr);
+        }
+
+        public Options withQuantum(long q) {
+            return new Options(memoryBytes, cpus, q, maxInstructions, hostDir, stdin, stdout, stderr);
+        }
+
+        public Options withMemory(long bytes) {
+            return new Options(bytes, cpus, quantum, maxInstructions, hostDir, stdin, stdout, stderr);
+        }
+    }
+
+    /** The end of a run. */
+    public record Result(ExitStatus status, Stats stats) {}
+
+    private final Options options; // immutable
+    private final Machine machine; // owned
+    private final FrameAllocator frames; // immutable reference
+    private final Scheduler scheduler; // immutable reference
+    private final Memory memory; // immutable reference
+    private final UserAccess uaccess; // immutable reference
+    private final List<Vcpu> cpus = new ArrayList<>(); // immutable after construction
+    private final UserThread[] cpuOwner; // whose registers each CPU holds; guarded by the baton
+    private final HostDirectory hostDirectory; // immutable reference
+    private final Syscalls syscalls; // immutable reference
+    private long instructions; // retired by all CPUs; guarded by the baton
+    private final long[] lastCount; // each CPU's count when last accounted; guarded by the baton
+    private int nextId = 1; // pids and tids; guarded by the baton
+
+    public Kernel(Options options) {
+        if (options.cpus() < 1) {
+            throw new IllegalArgumentException("Kernel: need at least one CPU");
+        }
+        this.options = options;
+        this.machine = new Machine(options.memoryBytes());
+        this.frames = new FrameAllocator(machine.memory(), machine.firstFreeFrame());
+        this.scheduler = new Scheduler(Strategy.ROUND_ROBIN);
+        this.memory = new Memory(frames, this);
+        this.uaccess = new UserAccess(memory);
+        for (int i = 0; i < options.cpus(); i++) {
+            cpus.add(machine.createVcpu(true));
+        }
+        this.cpuOwner = new UserThread[options.cpus()];
+        this.lastCount = new long[options.cpus()];
+        this.hostDirectory = new HostDirectory(options.hostDir(), frames);
+        this.syscalls = new Syscalls(this);
+    }
+
+    public Scheduler scheduler() { return scheduler; }
+    public Memory memory() { return memory; }
+    public UserAccess uaccess() { return uaccess; }
+    public FrameAllocator frames() { return frames; }
+    public HostDirectory hostDirectory() { return hostDirectory; }
+    public Machine machine() { return machine; }
+    public Options options() { return options; }
+
+    /** Loads {@code executable} as process 1, runs it to the end, and tears everything down. */
+    public Result run(Path executable, List<String> argv, List<String> envp) throws ElfException, IOException {
+        ElfFile elf = ElfFile.read(executable);
+        HostFile exe = hostDirectory.inode(executable.toAbsolutePath().normalize());
+        MmStruct mm = new MmStruct(frames, machine, scheduler);
+        Process process = new Process(nextId++, executable.getFileName().toString(), mm, scheduler);
+        process.files().install(Console.input(options.stdin()));
+        process.files().install(Console.output(options.stdout()));
+        process.files().install(Console.output(options.stderr()));
+        UserThread main = new UserThread(process.pid(), process, null);
+        process.threads().add(main);
+        main.setTask(scheduler.spawn(process.name(), () -> {
+            Exec.Image image;
+            try {
+                image = Exec.loadElfBinary(mm, uaccess, elf, exe, argv, envp);
+            } catch (UserAccess.Efault e) {
+                process.beginExit(ExitStatus.killed(ExitStatus.SIGKILL, "killed: exec failed: " + e.getMessage()));
+                exitThread(main);
+                return;
+            }
+            main.saveRegisters(UserThread.initialRegisters(image.entry(), image.stackPointer()));
+            userLoop(main);
+        }));
+        scheduler.run();
+        return new Result(process.exitStatus(), stats());
+    }
+
+    /** Creates a thread of {@code process} starting with {@code registers} (clone). */
+    public UserThread spawnThread(Process process, long[] registers) {
+        UserThread t = new UserThread(nextId++, process, registers);
+        process.threads().add(t);
+        t.setTask(scheduler.spawn(process.name() + "/" + t.tid(), () -> userLoop(t)));
+        return t;
+    }
+
+    /** The return-to-user loop: run guest code, handle the exit, repeat until the thread exits. */
+    private void userLoop(UserThread t) {
+        Process p = t.process();
+        while (!p.exiting()) {
+            Vcpu cpu = ensureOnCpu(t);
+            VmExit exit = cpu.run(budget());
+            account(cpu);
+            if (limitReached(p)) {
+                break;
+            }
+            handleExit(t, exit);
+        }
+        exitThread(t);
+    }
+
+    private long budget() {
+        long q = options.quantum();
+        if (options.maxInstructions() > 0) {
+            q = Math.min(q, Math.max(1, options.maxInstructions() - instructions));
+        }
+        return q;
+    }
+
+    private void account(Vcpu cpu) {
+        long now = cpu.instructions();
+        long ran = now - lastCount[cpu.id()];
+        lastCount[cpu.id()] = now;
+        instructions += ran;
+        scheduler.advanceClock(ran);
+    }
+
+    private boolean limitReached(Process p) {
+        if (options.maxInstructions() > 0 && instructions >= options.maxInstructions()) {
+            p.beginExit(ExitStatus.killed(ExitStatus.SIGKILL, "stopped: the instruction limit of "
+                    + options.maxInstructions() + " was reached (--max-instructions)"));
+            return true;
+        }
+        return false;
+    }
+
+    private void handleExit(UserThread t, VmExit exit) {
+        switch (exit) {
+            case VmExit.Syscall sc -> {
+                scheduler.point(SchedPoint.SYSCALL_ENTRY);
+                long result = syscalls.dispatch(t, sc);
+                if (result != Syscalls.NO_RETURN && !t.process().exiting()) {
+                    ensureOnCpu(t).set(Register.RAX, result);
+                }
+            }
+            case VmExit.PageFault pf -> doPageFault(t, pf);
+            case VmExit.QuantumExpired q -> scheduler.point(SchedPoint.QUANTUM_END);
+            case VmExit.CpuException ce -> fatalException(t, ce);
+            case VmExit.Halt h -> kill(t, ExitStatus.SIGSEGV, String.format(
+                    "killed: SIGSEGV (jumped into the machine's exit page at rip 0x%x)", h.rip()));
+        }
+    }
+
+    /** do_page_fault for a user-mode fault: mmap_sem for reading around handle_mm_fault. */
+    private void doPageFault(UserThread t, VmExit.PageFault pf) {
+        MmStruct mm = t.process().mm();
+        mm.mmapSem.downRead();
+        FaultResult r;
+        try {
+            r = memory.handleMmFault(mm, pf.address(), pf.write(), pf.fetch());
+        } finally {
+            mm.mmapSem.upRead();
+        }
+        switch (r) {
+            case FaultResult.Handled h -> { }
+            case FaultResult.SigSegv s -> kill(t, ExitStatus.SIGSEGV, String.format(
+                    "killed: SIGSEGV at 0x%x (rip 0x%x, error code 0x%x)", pf.address(), pf.rip(), pf.errorCode()));
+            case FaultResult.SigBus b -> kill(t, ExitStatus.SIGBUS, String.format(
+                    "killed: SIGBUS at 0x%x (rip 0x%x): %s", pf.address(), pf.rip(), b.reason()));
+            case FaultResult.Oom o -> kill(t, ExitStatus.SIGKILL, String.format(
+                    "killed: out of memory (page fault at 0x%x, rip 0x%x)", pf.address(), pf.rip()));
+        }
+    }
+
+    private void fatalException(UserThread t, VmExit.CpuException ce) {
+        int signal = switch (ce.vector()) {
+            case 0 -> ExitStatus.SIGFPE;
+            case 6 -> ExitStatus.SIGILL;
+            case 3 -> 5; // SIGTRAP
+            default -> ExitStatus.SIGSEGV;
+        };
+        kill(t, signal, String.format("killed: %s (%s) at rip 0x%x", signalName(signal), ce.mnemonic(), ce.rip()));
+    }
+
+    /** A fatal signal: the whole process dies with this report. */
+    private void kill(UserThread t, int signal, String report) {
+        t.process().beginExit(ExitStatus.killed(signal, report));
+    }
+
+    static String signalName(int signal) {
+        return switch (signal) {
+            case ExitStatus.SIGILL -> "SIGILL";
+            case ExitStatus.SIGBUS -> "SIGBUS";
+            case ExitStatus.SIGFPE -> "SIGFPE";
+            case ExitStatus.SIGKILL -> "SIGKILL";
+            case ExitStatus.SIGSEGV -> "SIGSEGV";
+            case 5 -> "SIGTRAP";
+            default -> "signal " + signal;
+        };
+    }
+
+    /**
+     * Makes {@code t}'s registers and address space the ones on its CPU, saving the previous
+     * owner's registers (a context switch, done lazily when the CPU is next needed).
+     */
+    public Vcpu ensureOnCpu(UserThread t) {
+        int id = t.tid() % cpus.size();
+        Vcpu cpu = cpus.get(id);
+        UserThread owner = cpuOwner[id];
+        if (owner != t) {
+            if (owner != null) {
+                owner.saveRegisters(cpu.saveUserState());
+            }
+            cpu.loadUserState(t.savedRegisters());
+            long pgd = t.process().mm().pageTables().pgd();
+            if (cpu.pageTableRoot() != pgd) {
+                cpu.setPageTableRoot(pgd);
+            }
+            cpuOwner[id] = t;
+        }
+        return cpu;
+    }
+
+    /**
+     * do_exit for one thread: clear_child_tid (store 0, futex wake), then, for the last thread,
+     * the process's exit_mmap and file close. Ends the task.
+     */
+    public void exitThread(UserThread t) {
+        Process p = t.process();
+        if (t.clearChildTid() != 0) {
+            try {
+                uaccess.putUserInt(p.mm(), t.clearChildTid(), 0);
+                p.futexQueue(t.clearChildTid()).wake(1);
+            } catch (UserAccess.Efault ignored) {
+                // Linux ignores a bad clear_child_tid too
+            }
+        }
+        p.threads().remove(t);
+        for (int i = 0; i < cpuOwner.length; i++) {
+            if (cpuOwner[i] == t) {
+                cpuOwner[i] = null;
+            }
+        }
+        if (p.threads().isEmpty()) {
+            if (!p.exiting()) {
+                p.beginExit(ExitStatus.exited(0));
+            }
+            exitMmap(p.mm());
+            p.files().closeAll();
+        }
+        scheduler.exit();
+    }
+
+    /** exit_mmap: zaps every VMA and frees the page tables. */
+    private void exitMmap(MmStruct mm) {
+        mm.mmapSem.downWrite();
+        try {
+            for (Vma v : mm.vmas()) {
+                memory.zapPteRange(mm, v, v.start(), v.end());
+                mm.detachRange(v.start(), v.end());
+            }
+            for (Vcpu cpu : cpus) {
+                if (cpu.pageTableRoot() == mm.pageTables().pgd()) {
+                    cpu.setPageTableRoot(machine.idleRoot());
+                }
+            }
+            mm.pageTables().freeAll();
+        } finally {
+            mm.mmapSem.upWrite();
+        }
+    }
+
+    @Override
+    public void flushTlbMm(MmStruct mm) {
+        long pgd = mm.pageTables().pgd();
+        for (Vcpu cpu : cpus) {
+            if (cpu.pageTableRoot() == pgd) {
+                cpu.flushTlb();
+            }
+        }
+    }
+
+    @Override
+    public void flushCodeCaches() {
+        for (Vcpu cpu : cpus) {
+            cpu.flushTranslationCache();
+        }
+    }
+
+    public long instructions() {
+        return instructions;
+    }
+
+    public Stats stats() {
+        return new Stats(instructions, memory.faultCounts(), syscalls.counts(), syscalls.unknown(), frames.peak(),
+                frames.inUse(), scheduler.switches(), scheduler.clock());
+    }
+
+    /** Drops every page cache (so a test can check that no frame leaked). */
+    public void dropCaches() {
+        hostDirectory.dropCaches();
+    }
+
+    @Override
+    public void close() {
+        machine.close();
+    }
+}

@@ -1,0 +1,75 @@
+package dev.pagelab.kernel.fs;
+
+import dev.pagelab.emulator.PhysicalMemory;
+import dev.pagelab.kernel.mm.FrameAllocator;
+import dev.pagelab.kernel.mm.MappedFile;
+import dev.pagelab.kernel.mm.Page;
+
+/**
+ * A file (Linux: struct inode with its address_space). Reads go through the page cache, as
+ * generic_file_read does; the backing store fills pages in {@link #readPage}.
+ */
+public abstract class Inode implements MappedFile {
+    public static final int S_IFREG = 0100000;
+    public static final int S_IFCHR = 0020000;
+
+    private final long ino; // immutable
+    private final String name; // immutable
+    protected final FrameAllocator frames; // immutable reference
+    private final AddressSpace mapping; // immutable reference
+
+    protected Inode(long ino, String name, FrameAllocator frames) {
+        this.ino = ino;
+        this.name = name;
+        this.frames = frames;
+        this.mapping = new AddressSpace(this, frames);
+    }
+
+    public long ino() {
+        return ino;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    public AddressSpace mapping() {
+        return mapping;
+    }
+
+    /** Fills {@code page} (index {@code page.index()}) from the backing store; zeroes past EOF. */
+    protected abstract void readPage(Page page);
+
+    @Override
+    public Page getPage(long index) {
+        if (index < 0 || index > (size() - 1) >>> 12 || size() == 0) {
+            return null;
+        }
+        return mapping.readCachePage(index);
+    }
+
+    /** do_generic_mapping_read: copies file bytes [pos, pos+len) into {@code dst} via the cache. */
+    public int read(long pos, byte[] dst, int offset, int length) {
+        long size = size();
+        if (pos >= size || length <= 0) {
+            return 0;
+        }
+        int n = (int) Math.min(length, size - pos);
+        int done = 0;
+        PhysicalMemory ram = frames.memory();
+        while (done < n) {
+            long p = pos + done;
+            int inPage = (int) (p & 0xfff);
+            int chunk = Math.min(n - done, PhysicalMemory.PAGE_SIZE - inPage);
+            Page page = mapping.readCachePage(p >>> 12);
+            try {
+                ram.read(page.physicalAddress() + inPage, dst, offset + done, chunk);
+            } finally {
+                frames.putPage(page);
+            }
+            done += chunk;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,28 @@
+package dev.pagelab.kernel.sched;
+
+/**
+ * The named places where the running task may lose the CPU. Nothing else switches tasks: a run is
+ * a pure function of the program, the kernel configuration and the choices made at these points.
+ */
+public enum SchedPoint {
+    /** A user thread used up its instruction quantum. */
+    QUANTUM_END,
+    /** Entry to a system call. */
+    SYSCALL_ENTRY,
+    /** Before taking a lock (mmap_sem, page-table lock, page lock, ...). */
+    LOCK_ACQUIRE,
+    /** After releasing a lock. */
+    LOCK_RELEASE,
+    /** Before the kernel reads a page-table entry. */
+    PTE_READ,
+    /** After the kernel writes a page-table entry. */
+    PTE_WRITE,
+    /** Around a test-and-set or clear of a page flag (PG_dirty, PG_writeback ...). */
+    PAGE_FLAG,
+    /** A disk write is submitted. */
+    IO_SUBMIT,
+    /** A disk write completes. */
+    IO_COMPLETE,
+    /** sched_yield() or a kernel thread's voluntary yield. */
+    YIELD
+}

@@ -1,0 +1,153 @@
+package dev.pagelab.cli;
+
+import dev.pagelab.kernel.Kernel;
+import dev.pagelab.kernel.Stats;
+import dev.pagelab.kernel.mm.FaultResult;
+import dev.pagelab.kernel.proc.ElfException;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code pagelab run PROGRAM [ARGS...]}: runs a static x86-64 Linux executable on the machine.
+ * The exit status is the guest's, 128+signal when it was killed, 126 when PROGRAM cannot be
+ * executed and 127 when it cannot be found.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run a guest program: a path to a static x86-64 ELF executable, or the name of a built "
+                + "guest program (hello, args, threads, ...).",
+            "The guest's stdout and stderr are the host's; the exit status is the guest's (128+signal if killed)."})
+final class RunCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "PROGRAM", description = "ELF path or guest program name.")
+    String program;
+
+    @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments passed to the guest.")
+    List<String> args = new ArrayList<>();
+
+    @Option(names = "--stats", description = "After the run, print instructions, faults by kind, syscalls by "
+            + "name and frames to stderr.")
+    boolean stats;
+
+    @Option(names = "--max-instructions", paramLabel = "N", defaultValue = "0",
+            description = "Stop the guest after N instructions (0 = no limit).")
+    long maxInstructions;
+
+    @Option(names = "--host-dir", paramLabel = "DIR",
+            description = "Read-only host directory the guest's file names resolve in (default: none).")
+    Path hostDir;
+
+    @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Add to the guest's environment "
+            + "(it is empty otherwise, for reproducible runs).")
+    List<String> env = new ArrayList<>();
+
+    @Option(names = "--memory", paramLabel = "MiB", defaultValue = "256", description = "Guest RAM. Default: "
+            + "${DEFAULT-VALUE} MiB.")
+    long memoryMiB;
+
+    @Option(names = "--quantum", paramLabel = "N", defaultValue = "200000",
+            description = "Instructions a thread runs before the scheduler may switch. Default: ${DEFAULT-VALUE}.")
+    long quantum;
+
+    @Override
+    public Integer call() throws IOException {
+        Path exe = resolveProgram();
+        validate();
+        OutputStream out = new FileOutputStream(FileDescriptor.out);
+        OutputStream err = new FileOutputStream(FileDescriptor.err);
+        Kernel.Options options = Kernel.Options.defaults(new FileInputStream(FileDescriptor.in), out, err)
+                .withHostDir(hostDir).withMaxInstructions(maxInstructions).withQuantum(quantum)
+                .withMemory(memoryMiB << 20);
+        List<String> argv = new ArrayList<>();
+        argv.add(program);
+        argv.addAll(args);
+        Kernel.Result result;
+        try (Kernel kernel = new Kernel(options)) {
+            result = kernel.run(exe, argv, env);
+        } catch (ElfException e) {
+            throw new UserError(program + ": cannot execute: " + e.getMessage(), 126);
+        }
+        PrintStream report = new PrintStream(err, true);
+        if (result.status().killed()) {
+            report.println(result.status().report());
+        }
+        if (stats) {
+            printStats(report, result.stats());
+        }
+        return result.status().shellStatus();
+    }
+
+    private void validate() {
+        if (maxInstructions < 0 || quantum < 1 || memoryMiB < 4 || memoryMiB > 16384) {
+            throw new UserError("run: need --max-instructions >= 0, --quantum >= 1, 4 <= --memory <= 16384");
+        }
+        if (hostDir != null && !Files.isDirectory(hostDir)) {
+            throw new UserError("run: --host-dir " + hostDir + " is not a directory");
+        }
+        for (String e : env) {
+            if (!e.contains("=")) {
+                throw new UserError("run: --env needs NAME=VALUE, got '" + e + "'");
+            }
+        }
+    }
+
+    /** A path if it names a file, else a built guest program. */
+    private Path resolveProgram() {
+        Path asPath = Path.of(program);
+        if (Files.isRegularFile(asPath)) {
+            return asPath;
+        }
+        Path guest = Home.guestBinaries().resolve(program);
+        if (!program.contains("/") && Files.isRegularFile(guest)) {
+            return guest;
+        }
+        if (Files.isDirectory(asPath)) {
+            throw new UserError(program + ": is a directory", 126);
+        }
+        throw new UserError(program + ": no such file, and no built guest program of that name (have: "
+                + String.join(" ", guestNames()) + ")", 127);
+    }
+
+    private static List<String> guestNames() {
+        try (var s = Files.list(Home.guestBinaries())) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            return List.of("none built");
+        }
+    }
+
+    static void printStats(PrintStream out, Stats s) {
+        out.println("--- pagelab stats ---");
+        out.printf("instructions      %,d%n", s.instructions());
+        out.printf("page faults       %,d (%s)%n", s.totalFaults(), faultKinds(s.faults()));
+        out.printf("syscalls          %s%n", s.syscalls().entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));
+        out.printf("unknown syscalls  %s%n", s.unknownSyscalls().isEmpty() ? "none"
+                : s.unknownSyscalls().stream().map(n -> "#" + n).collect(Collectors.joining(", "))
+                        + " (returned -ENOSYS)");
+        out.printf("frames            peak %,d (%,d KiB), in use at exit %,d%n", s.framesPeak(), s.framesPeak() * 4,
+                s.framesInUseAtExit());
+        out.printf("task switches     %,d%n", s.taskSwitches());
+    }
+
+    private static String faultKinds(Map<FaultResult.Kind, Long> faults) {
+        StringBuilder b = new StringBuilder();
+        for (FaultResult.Kind k : FaultResult.Kind.values()) {
+            b.append(b.isEmpty() ? "" : ", ").append(k.name().toLowerCase().replace('_', ' ')).append(' ')
+                    .append(faults.getOrDefault(k, 0L));
+        }
+        return b.toString();
+    }
+}
