@@ -1,5 +1,6 @@
 package dev.pagelab.cli;
 
+import dev.pagelab.bench.FaultBench;
 import dev.pagelab.bench.HwBench;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /** {@code pagelab bench}: benchmarks that print figures and ratios. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (figures and ratios).",
-        subcommands = {BenchCommand.Hw.class})
+        subcommands = {BenchCommand.Hw.class, BenchCommand.Faults.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -69,6 +70,57 @@ final class BenchCommand implements Runnable {
                 out.printf("  java  %8.0f faults/s  (%.2f us each)%n", r.javaFaultsPerS(), 1e6 / r.javaFaultsPerS());
                 out.printf("  c     %8.0f faults/s  (%.2f us each)%n", r.cFaultsPerS(), 1e6 / r.cFaultsPerS());
                 out.printf("  fault_ratio %.2f  (target >= 0.50)%n", r.faultRatio());
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    /** {@code pagelab bench faults}: faultstorm under pagelab vs natively. */
+    @Command(name = "faults", mixinStandardHelpOptions = true,
+            description = "First-touch page faults: the faultstorm guest under pagelab and the same binary run "
+                    + "natively on the host, in one invocation.")
+    static final class Faults implements Callable<Integer> {
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Option(names = "--pages", defaultValue = "50000", description = "Pages faultstorm touches. Default: "
+                + "${DEFAULT-VALUE}.")
+        long pages;
+
+        @Option(names = "--reps", defaultValue = "5", description = "Runs of each side; the best counts. "
+                + "Default: ${DEFAULT-VALUE}.")
+        int reps;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (pages < 1 || pages > 1_000_000 || reps < 1) {
+                throw new UserError("bench faults: need 1 <= --pages <= 1000000 and --reps >= 1");
+            }
+            java.nio.file.Path faultstorm = Home.guestBinaries().resolve("faultstorm");
+            if (!java.nio.file.Files.isExecutable(faultstorm)) {
+                throw new UserError("bench faults: " + faultstorm + " is not built (./mvnw -DskipTests package)");
+            }
+            FaultBench.Result r = new FaultBench(faultstorm, pages, reps).run();
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("pages", r.pages());
+                m.put("pagelab_faults_per_s", r.pagelabFaultsPerS());
+                m.put("native_faults_per_s", r.nativeFaultsPerS());
+                m.put("ratio", r.ratio());
+                m.put("pagelab_seconds", r.pagelabSeconds());
+                m.put("native_seconds", r.nativeSeconds());
+                out.println(Json.write(m));
+            } else {
+                out.printf("faultstorm %,d: first touch of %,d anonymous pages, best of %d%n", r.pages(), r.pages(), reps);
+                out.printf("  pagelab  %9.0f faults/s  (%.3f s, %,d faults handled)%n", r.pagelabFaultsPerS(),
+                        r.pagelabSeconds(), r.pagelabFaults());
+                out.printf("  native   %9.0f faults/s  (%.3f s)%n", r.nativeFaultsPerS(), r.nativeSeconds());
+                out.printf("  ratio    %.2f  (target >= 0.25)%n", r.ratio());
             }
             out.flush();
             return 0;
