@@ -225,6 +225,17 @@ rawsys: ok
 EOF
 ok "rawsys default file exists" [ -f rawsys.dat ]
 
+expect "nolibc a 'b c'" 0 "$BIN/nolibc" a "b c" <<'EOF'
+nolibc: argc 3
+nolibc: arg a
+nolibc: arg b c
+nolibc: uname sysname=Linux machine=x86_64
+nolibc: mmap checksum 1566720
+nolibc: brk grew and shrank by 2 pages
+nolibc: writev of two buffers
+nolibc: ok
+EOF
+
 expect libctest 0 "$BIN/libctest" <<'EOF'
 libctest: printf formats ok
 libctest: string functions ok
