@@ -233,6 +233,8 @@ nolibc: uname sysname=Linux machine=x86_64
 nolibc: mmap checksum 1566720
 nolibc: brk grew and shrank by 2 pages
 nolibc: writev of two buffers
+nolibc: unknown syscall 999 returns -38
+nolibc: write from a wild pointer returns -14
 nolibc: ok
 EOF
 

@@ -1,5 +1,6 @@
 /* nolibc [ARGS...] - libc-free program using only the syscalls of pagelab's process half: write,
- * writev, mmap, munmap, mprotect, brk, uname, getpid, gettid, exit_group. Its output is the same
+ * writev, mmap, munmap, mprotect, brk, uname, getpid, gettid, exit_group (plus an unknown number,
+ * which must give -ENOSYS, and a wild pointer, which must give -EFAULT). Its output is the same
  * natively and under pagelab, so the two can be compared byte for byte. */
 
 #define SYS_write 1
@@ -139,6 +140,8 @@ __attribute__((used)) static void nolibc_main(long *sp)
     check_writev();
     if (sys6(SYS_getpid, 0, 0, 0, 0, 0, 0) <= 0 || sys6(SYS_gettid, 0, 0, 0, 0, 0, 0) <= 0)
         fail("getpid/gettid");
+    say_number("nolibc: unknown syscall 999 returns -", (unsigned long)-sys6(999, 0, 0, 0, 0, 0, 0));
+    say_number("nolibc: write from a wild pointer returns -", (unsigned long)-sys6(SYS_write, 1, 8, 5, 0, 0, 0));
     say("nolibc: ok\n");
     sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
 }
