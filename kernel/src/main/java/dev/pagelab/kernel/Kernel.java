@@ -10,6 +10,9 @@ import dev.pagelab.kernel.fs.HostFile;
 import dev.pagelab.kernel.mm.FaultResult;
 import dev.pagelab.kernel.mm.FrameAllocator;
 import dev.pagelab.kernel.mm.Memory;
+import dev.pagelab.kernel.mm.PageLock;
+import dev.pagelab.kernel.mm.PageWriteback;
+import dev.pagelab.kernel.mm.Rmap;
 import dev.pagelab.kernel.mm.MmStruct;
 import dev.pagelab.kernel.mm.Tlb;
 import dev.pagelab.kernel.mm.UserAccess;
@@ -40,25 +43,29 @@ import java.util.List;
 public final class Kernel implements Tlb, AutoCloseable {
     /** How to build and run the machine. */
     public record Options(long memoryBytes, int cpus, long quantum, long maxInstructions, Path hostDir,
-                          InputStream stdin, OutputStream stdout, OutputStream stderr) {
+                          InputStream stdin, OutputStream stdout, OutputStream stderr, KernelConfig config) {
         public static Options defaults(InputStream in, OutputStream out, OutputStream err) {
-            return new Options(256L << 20, 1, 200_000, 0, null, in, out, err);
+            return new Options(256L << 20, 1, 200_000, 0, null, in, out, err, KernelConfig.LINUX_2_6_30);
         }
 
         public Options withHostDir(Path dir) {
-            return new Options(memoryBytes, cpus, quantum, maxInstructions, dir, stdin, stdout, stderr);
+            return new Options(memoryBytes, cpus, quantum, maxInstructions, dir, stdin, stdout, stderr, config);
         }
 
         public Options withMaxInstructions(long max) {
-            return new Options(memoryBytes, cpus, quantum, max, hostDir, stdin, stdout, stderr);
+            return new Options(memoryBytes, cpus, quantum, max, hostDir, stdin, stdout, stderr, config);
         }
 
         public Options withQuantum(long q) {
-            return new Options(memoryBytes, cpus, q, maxInstructions, hostDir, stdin, stdout, stderr);
+            return new Options(memoryBytes, cpus, q, maxInstructions, hostDir, stdin, stdout, stderr, config);
         }
 
         public Options withMemory(long bytes) {
-            return new Options(bytes, cpus, quantum, maxInstructions, hostDir, stdin, stdout, stderr);
+            return new Options(bytes, cpus, quantum, maxInstructions, hostDir, stdin, stdout, stderr, config);
+        }
+
+        public Options withConfig(KernelConfig c) {
+            return new Options(memoryBytes, cpus, quantum, maxInstructions, hostDir, stdin, stdout, stderr, c);
         }
     }
 
@@ -70,6 +77,9 @@ public final class Kernel implements Tlb, AutoCloseable {
     private final FrameAllocator frames; // immutable reference
     private final Scheduler scheduler; // immutable reference
     private final Memory memory; // immutable reference
+    private final PageLock pageLock; // immutable reference
+    private final PageWriteback writeback; // immutable reference
+    private final Rmap rmap; // immutable reference
     private final UserAccess uaccess; // immutable reference
     private final List<Vcpu> cpus = new ArrayList<>(); // immutable after construction
     private final UserThread[] cpuOwner; // whose registers each CPU holds; guarded by the baton
@@ -87,7 +97,10 @@ public final class Kernel implements Tlb, AutoCloseable {
         this.machine = new Machine(options.memoryBytes());
         this.frames = new FrameAllocator(machine.memory(), machine.firstFreeFrame());
         this.scheduler = new Scheduler(Strategy.ROUND_ROBIN);
-        this.memory = new Memory(frames, this);
+        this.pageLock = new PageLock(scheduler);
+        this.writeback = new PageWriteback(options.config(), scheduler, pageLock);
+        this.rmap = new Rmap(options.config(), this, writeback);
+        this.memory = new Memory(frames, this, writeback);
         this.uaccess = new UserAccess(memory);
         for (int i = 0; i < options.cpus(); i++) {
             cpus.add(machine.createVcpu(true));
@@ -100,6 +113,9 @@ public final class Kernel implements Tlb, AutoCloseable {
 
     public Scheduler scheduler() { return scheduler; }
     public Memory memory() { return memory; }
+    public PageWriteback writeback() { return writeback; }
+    public PageLock pageLock() { return pageLock; }
+    public Rmap rmap() { return rmap; }
     public UserAccess uaccess() { return uaccess; }
     public FrameAllocator frames() { return frames; }
     public HostDirectory hostDirectory() { return hostDirectory; }

@@ -43,7 +43,7 @@ public final class HostFile extends Inode {
     }
 
     @Override
-    protected void readPage(Page page) {
+    public void readPage(Page page) {
         long pos = page.index() << 12;
         int n = (int) Math.max(0, Math.min(PhysicalMemory.PAGE_SIZE, contents.length - pos));
         if (n > 0) {
@@ -59,5 +59,15 @@ public final class HostFile extends Inode {
     @Override
     public void setPageDirty(Page page) {
         throw new UncheckedIOException(new IOException("set_page_dirty: host file " + name() + " is read-only"));
+    }
+
+    @Override
+    public void writePage(Page page, dev.pagelab.kernel.mm.WritebackControl wbc) {
+        throw new IllegalStateException("writepage: host file " + name() + " is read-only and cannot be dirty");
+    }
+
+    @Override
+    public MkwriteResult pageMkwrite(Page page) {
+        return MkwriteResult.SIGBUS;
     }
 }

@@ -1,6 +1,8 @@
 package dev.pagelab.kernel.fs;
 
 import dev.pagelab.emulator.PhysicalMemory;
+import dev.pagelab.kernel.mm.AddressSpace;
+import dev.pagelab.kernel.mm.AddressSpaceOps;
 import dev.pagelab.kernel.mm.FrameAllocator;
 import dev.pagelab.kernel.mm.MappedFile;
 import dev.pagelab.kernel.mm.Page;
@@ -9,7 +11,7 @@ import dev.pagelab.kernel.mm.Page;
  * A file (Linux: struct inode with its address_space). Reads go through the page cache, as
  * generic_file_read does; the backing store fills pages in {@link #readPage}.
  */
-public abstract class Inode implements MappedFile {
+public abstract class Inode implements MappedFile, AddressSpaceOps {
     public static final int S_IFREG = 0100000;
     public static final int S_IFCHR = 0020000;
 
@@ -22,7 +24,7 @@ public abstract class Inode implements MappedFile {
         this.ino = ino;
         this.name = name;
         this.frames = frames;
-        this.mapping = new AddressSpace(this, frames);
+        this.mapping = new AddressSpace(this, this, frames);
     }
 
     public long ino() {
@@ -34,12 +36,11 @@ public abstract class Inode implements MappedFile {
         return name;
     }
 
+    @Override
     public AddressSpace mapping() {
         return mapping;
     }
 
-    /** Fills {@code page} (index {@code page.index()}) from the backing store; zeroes past EOF. */
-    protected abstract void readPage(Page page);
 
     @Override
     public Page getPage(long index) {

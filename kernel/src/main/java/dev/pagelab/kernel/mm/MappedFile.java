@@ -18,12 +18,11 @@ public interface MappedFile {
      */
     Page getPage(long index);
 
+    /** The file's page cache. */
+    AddressSpace mapping();
+
     /** Whether stores through a shared mapping may reach this file. */
     boolean writable();
 
-    /**
-     * set_page_dirty for a page of this file whose pte was found dirty (zap_pte_range, and later
-     * page_mkclean and the fault paths).
-     */
-    void setPageDirty(Page page);
+
 }

@@ -20,12 +20,20 @@ public final class Memory {
     private final FrameAllocator frames; // immutable reference
     private final PhysicalMemory memory; // immutable reference
     private final Tlb tlb; // immutable reference
+    private final PageWriteback writeback; // immutable reference
+    private final PageLock pageLock; // immutable reference
     private final Map<Kind, Long> faults = new EnumMap<>(Kind.class); // guarded by the baton
 
-    public Memory(FrameAllocator frames, Tlb tlb) {
+    public Memory(FrameAllocator frames, Tlb tlb, PageWriteback writeback) {
         this.frames = frames;
         this.memory = frames.memory();
         this.tlb = tlb;
+        this.writeback = writeback;
+        this.pageLock = writeback.pageLock();
+    }
+
+    public PageWriteback writeback() {
+        return writeback;
     }
 
     public FrameAllocator frames() {
@@ -139,8 +147,15 @@ public final class Memory {
     }
 
     /**
-     * __do_fault: gets the page-cache page (filemap_fault); a write to a private mapping copies
-     * it into a new anonymous page at once (copy-on-write without a second fault).
+     * __do_fault: gets the page-cache page (filemap_fault). A write to a private mapping copies it
+     * into a new anonymous page at once; a write to a shared mapping tells the filesystem first
+     * (->page_mkwrite), installs a writable dirty pte, and dirties the page (2.6.19 dirty
+     * tracking). A read of a shared mapping installs a read-only pte so that the first store
+     * faults and dirties the page.
+     *
+     * <p>With R3 the page is locked while the pte is installed, so writeback (which holds the page
+     * lock across page_mkclean and TestClearPageDirty) cannot run in between. With R5 it stays
+     * locked until set_page_dirty.
      */
     FaultResult doFault(MmStruct mm, Vma vma, long address, long ptep, boolean write) {
         long index = vma.pageIndex(address);
@@ -148,26 +163,34 @@ public final class Memory {
         if (page == null) {
             return new FaultResult.SigBus(String.format("access beyond the end of %s (page %d)", vma.file().name(), index));
         }
-        boolean cow = write && !vma.shared();
-        if (write && vma.shared()) {
-            frames.putPage(page);
-            throw new IllegalStateException("__do_fault: shared write fault on " + vma.file().name()
-                    + " (shared writable mappings need the filesystem's page_mkwrite)");
+        if (write && !vma.shared()) {
+            return installPrivateCopy(mm, vma, ptep, page);
         }
-        if (cow) {
-            Page copy;
-            try {
-                copy = frames.allocPageUninitialized();
-            } catch (FrameAllocator.OutOfMemory e) {
+        boolean shared = write && vma.shared();
+        KernelConfigView cfg = new KernelConfigView(writeback);
+        boolean locked = false;
+        if (shared) {
+            AddressSpaceOps.MkwriteResult r = vma.file().mapping().ops().pageMkwrite(page);
+            if (r == AddressSpaceOps.MkwriteResult.SIGBUS || r == AddressSpaceOps.MkwriteResult.RETRY) {
                 frames.putPage(page);
-                return new FaultResult.Oom();
+                return r == AddressSpaceOps.MkwriteResult.SIGBUS
+                        ? new FaultResult.SigBus("page_mkwrite refused (no space for " + vma.file().name() + ")")
+                        : new FaultResult.Handled(Kind.SPURIOUS);
             }
-            memory.copyFrame(page.frame(), copy.frame()); // copy_user_highpage
-            frames.putPage(page);
-            page = copy;
+            locked = r == AddressSpaceOps.MkwriteResult.LOCKED;
         }
-        Pte entry = Pte.of(page.frame(), vma.pteFlags(cow));
-        if (cow) {
+        if (!locked && cfg.r3()) {
+            pageLock.lockPage(page);
+            locked = true;
+        }
+        // Race: truncation removed the page from its file while we did not hold its lock.
+        if (locked && page.mapping() == null) {
+            pageLock.unlockPage(page);
+            frames.putPage(page);
+            return new FaultResult.Handled(Kind.SPURIOUS);
+        }
+        Pte entry = Pte.of(page.frame(), vma.pteFlags(shared));
+        if (shared) {
             entry = entry.mkdirty();
         }
         PageTables pt = mm.pageTables();
@@ -175,14 +198,67 @@ public final class Memory {
         // Race: another thread installed a pte for this address while we read the page.
         if (!pt.peek(ptep).none()) {
             mm.ptl.unlock();
+            if (locked) {
+                pageLock.unlockPage(page);
+            }
             frames.putPage(page);
-            return new Handled(Kind.SPURIOUS);
+            return new FaultResult.Handled(Kind.SPURIOUS);
         }
-        page.addMap(); // page_add_file_rmap / page_add_new_anon_rmap
+        page.addMap(); // page_add_file_rmap; the pte keeps the reference from filemap_fault
         mm.addRss(1);
         pt.setPteAt(ptep, entry);
         mm.ptl.unlock();
-        return new Handled(cow ? Kind.COW : Kind.FILE_READ);
+        finishDirtyFault(shared ? page : null, locked ? page : null, cfg.r5());
+        return new FaultResult.Handled(shared ? Kind.FILE_WRITE : Kind.FILE_READ);
+    }
+
+    /**
+     * The tail of __do_fault and do_wp_page: set_page_dirty for a page just made writable, and the
+     * page lock's release. With R5 (2.6.30) the page is dirtied before it is unlocked; before, it
+     * is unlocked first and dirtied after (the R5 window).
+     *
+     * @param dirty  the page to dirty, or null for a read fault
+     * @param locked the page whose lock we hold, or null
+     */
+    private void finishDirtyFault(Page dirty, Page locked, boolean r5) {
+        if (dirty != null && locked != null && r5) {
+            writeback.setPageDirty(dirty);
+            pageLock.unlockPage(locked);
+            return;
+        }
+        if (locked != null) {
+            pageLock.unlockPage(locked);
+        }
+        if (dirty != null) {
+            writeback.setPageDirty(dirty); // set_page_dirty_balance
+        }
+    }
+
+    /** The write-to-private-mapping branch of __do_fault: copy the cache page at once. */
+    private FaultResult installPrivateCopy(MmStruct mm, Vma vma, long ptep, Page page) {
+        Page copy;
+        try {
+            copy = frames.allocPageUninitialized();
+        } catch (FrameAllocator.OutOfMemory e) {
+            frames.putPage(page);
+            return new FaultResult.Oom();
+        }
+        memory.copyFrame(page.frame(), copy.frame()); // copy_user_highpage
+        frames.putPage(page);
+        Pte entry = Pte.of(copy.frame(), vma.pteFlags(true)).mkdirty();
+        PageTables pt = mm.pageTables();
+        mm.ptl.lock();
+        // Race: another thread installed a pte for this address while we copied.
+        if (!pt.peek(ptep).none()) {
+            mm.ptl.unlock();
+            frames.putPage(copy);
+            return new FaultResult.Handled(Kind.SPURIOUS);
+        }
+        copy.addMap(); // page_add_new_anon_rmap
+        mm.addRss(1);
+        pt.setPteAt(ptep, entry);
+        mm.ptl.unlock();
+        return new FaultResult.Handled(Kind.COW);
     }
 
     /**
@@ -195,9 +271,7 @@ public final class Memory {
         PageTables pt = mm.pageTables();
         Page old = frames.pageOf(orig.frame());
         if (vma.shared()) {
-            mm.ptl.unlock();
-            throw new IllegalStateException("do_wp_page: write-protect fault in a shared mapping of "
-                    + vma.file().name() + " (needs the filesystem's page_mkwrite)");
+            return doWpSharedAndUnlock(mm, vma, ptep, orig, old);
         }
         if (old != null && old.anonymous() && old.mapcount() == 1 && old.count() == 1) {
             pt.setPteAt(ptep, orig.mkyoung().mkdirty().mkwrite()); // reuse: we are the only user
@@ -235,6 +309,65 @@ public final class Memory {
     }
 
     /**
+     * The shared branch of do_wp_page: the first store to a clean, write-protected page of a
+     * shared file mapping. ->page_mkwrite runs without the pte lock; after re-taking it the pte
+     * must be unchanged, else another CPU dealt with it and the store simply retries. Then the pte
+     * becomes writable and dirty in place (ptep_set_access_flags), and the page dirty.
+     *
+     * <p>Without R5 the page is unlocked between page_mkwrite and set_page_dirty (writeback can
+     * clean and write it there); with R3 the fault then waits for any page lock holder before
+     * set_page_dirty ("Yes, Virginia"); without R3 it does not.
+     *
+     * <p>Preconditions: ptl held. Postconditions: ptl released.
+     */
+    private FaultResult doWpSharedAndUnlock(MmStruct mm, Vma vma, long ptep, Pte orig, Page old) {
+        PageTables pt = mm.pageTables();
+        KernelConfigView cfg = new KernelConfigView(writeback);
+        frames.getPage(old);
+        mm.ptl.unlock();
+        AddressSpaceOps.MkwriteResult r = vma.file().mapping().ops().pageMkwrite(old);
+        if (r == AddressSpaceOps.MkwriteResult.SIGBUS || r == AddressSpaceOps.MkwriteResult.RETRY) {
+            frames.putPage(old);
+            return r == AddressSpaceOps.MkwriteResult.SIGBUS
+                    ? new FaultResult.SigBus("page_mkwrite refused (no space for " + vma.file().name() + ")")
+                    : new FaultResult.Handled(Kind.SPURIOUS);
+        }
+        boolean locked = r == AddressSpaceOps.MkwriteResult.LOCKED;
+        mm.ptl.lock();
+        // Race: the pte changed while we ran page_mkwrite unlocked (another thread's fault, or
+        // writeback's page_mkclean); if it was made writable, the store just works on retry.
+        if (!pt.peek(ptep).equals(orig)) {
+            mm.ptl.unlock();
+            if (locked) {
+                pageLock.unlockPage(old);
+            }
+            frames.putPage(old);
+            return new FaultResult.Handled(Kind.SPURIOUS);
+        }
+        pt.setPteAt(ptep, orig.mkyoung().mkdirty().mkwrite()); // ptep_set_access_flags: reuse
+        mm.ptl.unlock();
+        if (locked) {
+            finishDirtyFault(old, old, true);
+        } else {
+            if (cfg.r3()) {
+                // "Yes, Virginia, this is actually required to prevent a race with
+                // clear_page_dirty_for_io() ..." (seed 000)
+                pageLock.waitOnPageLocked(old);
+            }
+            writeback.setPageDirty(old);
+        }
+        frames.putPage(old);
+        return new FaultResult.Handled(Kind.FILE_WRITE);
+    }
+
+    /** The switches the fault paths read. */
+    private record KernelConfigView(boolean r3, boolean r5) {
+        KernelConfigView(PageWriteback wb) {
+            this(wb.config().r3(), wb.config().r5());
+        }
+    }
+
+    /**
      * zap_pte_range: clears the ptes of [start, end) in {@code vma}, moving each pte's dirty bit
      * to its file page (set_page_dirty) and dropping the mapping's page references; then flushes
      * the TLB of every CPU running the mm.
@@ -257,7 +390,7 @@ public final class Memory {
                         + " which has no page");
             }
             if (pte.dirty() && !page.anonymous()) {
-                vma.file().setPageDirty(page);
+                writeback.setPageDirty(page);
             }
             page.removeMap();
             mm.addRss(-1);
@@ -291,7 +424,10 @@ public final class Memory {
             }
             v = vma.executable() ? v & ~Pte.NX : v | Pte.NX;
             if (v != pte.value()) {
-                pt.setPteAt(ptep, new Pte(v));
+                // ptep_modify_prot_start (get-and-clear) ... commit: the pte is not present in
+                // between, the window seed 004's lockless page_check_address fell into.
+                Pte cleared = pt.ptepGetAndClear(ptep);
+                pt.setPteAt(ptep, new Pte(v | (cleared.value() & (Pte.A | Pte.D))));
             }
         });
         mm.ptl.unlock();

@@ -52,7 +52,22 @@ public final class MmStruct {
         if (overlaps(vma.start, vma.end)) {
             throw new IllegalStateException("insert_vm_struct: overlap with an existing VMA: " + vma);
         }
+        link(vma);
+    }
+
+    /** vma_link: into the VMA list and, for a file VMA, its file's i_mmap. */
+    private void link(Vma vma) {
         vmas.put(vma.start, vma);
+        if (vma.file != null) {
+            vma.file.mapping().linkVma(this, vma);
+        }
+    }
+
+    private void unlink(Vma vma) {
+        vmas.remove(vma.start);
+        if (vma.file != null) {
+            vma.file.mapping().unlinkVma(this, vma);
+        }
     }
 
     /** True if any VMA intersects [start, end). */
@@ -72,12 +87,12 @@ public final class MmStruct {
             if (v.end <= start || v.start >= end) {
                 continue;
             }
-            vmas.remove(v.start);
+            unlink(v);
             if (v.start < start) {
-                vmas.put(v.start, piece(v, v.start, start));
+                link(piece(v, v.start, start));
             }
             if (v.end > end) {
-                vmas.put(end, piece(v, end, v.end));
+                link(piece(v, end, v.end));
             }
             removed.add(piece(v, Math.max(v.start, start), Math.min(v.end, end)));
         }

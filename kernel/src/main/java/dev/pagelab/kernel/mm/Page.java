@@ -17,8 +17,10 @@ public final class Page {
     private int flags; // guarded by the baton
     private int count = 1; // references (Linux: _count); freed at 0
     private int mapcount; // ptes mapping this page (Linux: _mapcount + 1)
-    private Object mapping; // the AddressSpace of a page-cache page, null for anonymous pages
+    private AddressSpace mapping; // the page cache holding this page; null for anonymous pages
+    private Object privateData; // the filesystem's per-page state (buffer heads); Linux: page->private
     private long index; // page offset in its file (page-cache pages)
+    private boolean wasFile; // once in a page cache, never anonymous (even after truncation)
 
     Page(long frame) {
         this.frame = frame;
@@ -62,19 +64,30 @@ public final class Page {
         return flags;
     }
 
+    /** An anonymous page (never in a page cache). Truncated file pages have no mapping either. */
     public boolean anonymous() {
-        return mapping == null;
+        return mapping == null && index >= 0 && !wasFile;
     }
 
-    public Object mapping() {
+    public AddressSpace mapping() {
         return mapping;
+    }
+
+    /** PagePrivate: the filesystem's per-page state (buffer heads), or null. */
+    public Object privateData() {
+        return privateData;
+    }
+
+    public void setPrivateData(Object data) {
+        this.privateData = data;
     }
 
     public long index() {
         return index;
     }
 
-    public void setMapping(Object mapping, long index) {
+    public void setMapping(AddressSpace mapping, long index) {
+        wasFile |= mapping != null;
         this.mapping = mapping;
         this.index = index;
     }

@@ -14,7 +14,10 @@ final class MmHarness implements Tlb {
     final Machine machine = new Machine(8L << 20);
     final FrameAllocator frames = new FrameAllocator(machine.memory(), machine.firstFreeFrame());
     final Scheduler scheduler = new Scheduler(Strategy.ROUND_ROBIN);
-    final Memory memory = new Memory(frames, this);
+    final PageLock pageLock = new PageLock(scheduler);
+    final PageWriteback writeback = new PageWriteback(dev.pagelab.kernel.KernelConfig.LINUX_2_6_30, scheduler, pageLock);
+    final Rmap rmap = new Rmap(dev.pagelab.kernel.KernelConfig.LINUX_2_6_30, this, writeback);
+    final Memory memory = new Memory(frames, this, writeback);
     final UserAccess uaccess = new UserAccess(memory);
     int tlbFlushes;
     int codeFlushes;
