@@ -32,6 +32,9 @@ public final class Main implements Runnable {
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler(Main::reportFailure);
+        // `pagelab run fsx -N 100000 --check`: options pagelab does not know belong to the guest
+        // (after `--`, everything does).
+        cli.getSubcommands().get("run").setUnmatchedOptionsArePositionalParams(true);
         return cli.execute(args);
     }
 

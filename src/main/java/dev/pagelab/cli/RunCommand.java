@@ -1,6 +1,9 @@
 package dev.pagelab.cli;
 
+import dev.pagelab.kernel.BootException;
 import dev.pagelab.kernel.Kernel;
+import dev.pagelab.kernel.KernelConfig;
+import dev.pagelab.kernel.fs.DurabilityOracle;
 import dev.pagelab.kernel.Stats;
 import dev.pagelab.kernel.mm.FaultResult;
 import dev.pagelab.kernel.proc.ElfException;
@@ -57,6 +60,23 @@ final class RunCommand implements Callable<Integer> {
             + "${DEFAULT-VALUE} MiB.")
     long memoryMiB;
 
+    @Option(names = "--disk", paramLabel = "FILE", description = "Disk image to create (16 MiB, mkfs) or reuse. "
+            + "Default: a fresh temporary image for this run.")
+    Path disk;
+
+    @Option(names = "--check", description = "At the end: the disk (re-read through a fresh mount) must equal "
+            + "the page cache for every file, NR_FILE_DIRTY must equal a recount, fsck must be clean.")
+    boolean check;
+
+    @Option(names = "--check-durability", description = "At every return of fsync, fdatasync and "
+            + "msync(MS_SYNC), verify on the disk image that everything written before the call is there.")
+    boolean checkDurability;
+
+    @Option(names = "--kernel", paramLabel = "RELEASE", defaultValue = "2.6.30",
+            description = "Kernel preset (which seed fixes are present): 2.6.5 2.6.19 2.6.20 2.6.22 2.6.27 2.6.30. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String kernelPreset;
+
     @Option(names = "--quantum", paramLabel = "N", defaultValue = "200000",
             description = "Instructions a thread runs before the scheduler may switch. Default: ${DEFAULT-VALUE}.")
     long quantum;
@@ -67,9 +87,16 @@ final class RunCommand implements Callable<Integer> {
         validate();
         OutputStream out = new FileOutputStream(FileDescriptor.out);
         OutputStream err = new FileOutputStream(FileDescriptor.err);
+        KernelConfig config;
+        try {
+            config = KernelConfig.preset(kernelPreset);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("run: " + e.getMessage());
+        }
         Kernel.Options options = Kernel.Options.defaults(new FileInputStream(FileDescriptor.in), out, err)
                 .withHostDir(hostDir).withMaxInstructions(maxInstructions).withQuantum(quantum)
-                .withMemory(memoryMiB << 20);
+                .withMemory(memoryMiB << 20).withDisk(disk).withCheck(check).withCheckDurability(checkDurability)
+                .withConfig(config);
         List<String> argv = new ArrayList<>();
         argv.add(program);
         argv.addAll(args);
@@ -78,6 +105,8 @@ final class RunCommand implements Callable<Integer> {
             result = kernel.run(exe, argv, env);
         } catch (ElfException e) {
             throw new UserError(program + ": cannot execute: " + e.getMessage(), 126);
+        } catch (BootException e) {
+            throw new UserError("run: " + e.getMessage(), 2);
         }
         PrintStream report = new PrintStream(err, true);
         if (result.status().killed()) {
@@ -86,7 +115,23 @@ final class RunCommand implements Callable<Integer> {
         if (stats) {
             printStats(report, result.stats());
         }
-        return result.status().shellStatus();
+        return reportChecks(report, result);
+    }
+
+    /** Prints the oracles' findings; a broken promise makes the run fail (exit 3) even if the guest passed. */
+    private int reportChecks(PrintStream report, Kernel.Result result) {
+        for (DurabilityOracle.Violation v : result.violations()) {
+            report.println("VIOLATION " + v);
+        }
+        for (String p : result.problems()) {
+            report.println("CHECK FAILED " + p);
+        }
+        if ((check || checkDurability) && result.clean()) {
+            report.println("checks passed" + (checkDurability ? " (durability verified at every fsync/msync return)" : "")
+                    + (check ? " (end state, dirty accounting, fsck)" : ""));
+        }
+        int status = result.status().shellStatus();
+        return status == 0 && !result.clean() ? 3 : status;
     }
 
     private void validate() {

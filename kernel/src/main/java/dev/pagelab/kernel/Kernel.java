@@ -5,6 +5,8 @@ import dev.pagelab.emulator.Register;
 import dev.pagelab.emulator.Vcpu;
 import dev.pagelab.emulator.VmExit;
 import dev.pagelab.kernel.fs.Console;
+import dev.pagelab.kernel.fs.DiskFilesystem;
+import dev.pagelab.kernel.fs.DurabilityOracle;
 import dev.pagelab.kernel.fs.HostDirectory;
 import dev.pagelab.kernel.fs.HostFile;
 import dev.pagelab.kernel.mm.FaultResult;
@@ -43,34 +45,72 @@ import java.util.List;
 public final class Kernel implements Tlb, AutoCloseable {
     /** How to build and run the machine. */
     public record Options(long memoryBytes, int cpus, long quantum, long maxInstructions, Path hostDir,
-                          InputStream stdin, OutputStream stdout, OutputStream stderr, KernelConfig config) {
+                          InputStream stdin, OutputStream stdout, OutputStream stderr, KernelConfig config,
+                          Path disk, boolean checkDurability, long crashAtInstruction, boolean check) {
         public static Options defaults(InputStream in, OutputStream out, OutputStream err) {
-            return new Options(256L << 20, 1, 200_000, 0, null, in, out, err, KernelConfig.LINUX_2_6_30);
+            return new Options(256L << 20, 1, 200_000, 0, null, in, out, err, KernelConfig.LINUX_2_6_30, null, false,
+                    0, false);
+        }
+
+        /** The disk image to create or reuse (null: a fresh temporary image for this run). */
+        public Options withDisk(Path image) {
+            return new Options(memoryBytes, cpus, quantum, maxInstructions, hostDir, stdin, stdout, stderr, config, image,
+                    checkDurability, crashAtInstruction, check);
+        }
+
+        public Options withCheckDurability(boolean on) {
+            return new Options(memoryBytes, cpus, quantum, maxInstructions, hostDir, stdin, stdout, stderr, config, disk,
+                    on, crashAtInstruction, check);
+        }
+
+        /** Run the end-of-run checks (end state, dirty accounting, fsck). */
+        public Options withCheck(boolean on) {
+            return new Options(memoryBytes, cpus, quantum, maxInstructions, hostDir, stdin, stdout, stderr, config, disk,
+                    checkDurability, crashAtInstruction, on);
+        }
+
+        /** Simulated power loss once this many instructions have retired (0: never). */
+        public Options withCrashAt(long instruction) {
+            return new Options(memoryBytes, cpus, quantum, maxInstructions, hostDir, stdin, stdout, stderr, config, disk,
+                    checkDurability, instruction, check);
         }
 
         public Options withHostDir(Path dir) {
-            return new Options(memoryBytes, cpus, quantum, maxInstructions, dir, stdin, stdout, stderr, config);
+            return new Options(memoryBytes, cpus, quantum, maxInstructions, dir, stdin, stdout, stderr, config, disk,
+                    checkDurability, crashAtInstruction, check);
         }
 
         public Options withMaxInstructions(long max) {
-            return new Options(memoryBytes, cpus, quantum, max, hostDir, stdin, stdout, stderr, config);
+            return new Options(memoryBytes, cpus, quantum, max, hostDir, stdin, stdout, stderr, config, disk,
+                    checkDurability, crashAtInstruction, check);
         }
 
         public Options withQuantum(long q) {
-            return new Options(memoryBytes, cpus, q, maxInstructions, hostDir, stdin, stdout, stderr, config);
+            return new Options(memoryBytes, cpus, q, maxInstructions, hostDir, stdin, stdout, stderr, config, disk,
+                    checkDurability, crashAtInstruction, check);
         }
 
         public Options withMemory(long bytes) {
-            return new Options(bytes, cpus, quantum, maxInstructions, hostDir, stdin, stdout, stderr, config);
+            return new Options(bytes, cpus, quantum, maxInstructions, hostDir, stdin, stdout, stderr, config, disk,
+                    checkDurability, crashAtInstruction, check);
         }
 
         public Options withConfig(KernelConfig c) {
-            return new Options(memoryBytes, cpus, quantum, maxInstructions, hostDir, stdin, stdout, stderr, c);
+            return new Options(memoryBytes, cpus, quantum, maxInstructions, hostDir, stdin, stdout, stderr, c, disk,
+                    checkDurability, crashAtInstruction, check);
         }
     }
 
-    /** The end of a run. */
-    public record Result(ExitStatus status, Stats stats) {}
+    /**
+     * The end of a run: how the program ended, what it did, the oracles' violations (broken
+     * durability promises, filesystem invariants) and the end-of-run check problems.
+     */
+    public record Result(ExitStatus status, Stats stats, List<DurabilityOracle.Violation> violations,
+                         List<String> problems) {
+        public boolean clean() {
+            return violations.isEmpty() && problems.isEmpty();
+        }
+    }
 
     private final Options options; // immutable
     private final Machine machine; // owned
@@ -85,11 +125,12 @@ public final class Kernel implements Tlb, AutoCloseable {
     private final UserThread[] cpuOwner; // whose registers each CPU holds; guarded by the baton
     private final HostDirectory hostDirectory; // immutable reference
     private final Syscalls syscalls; // immutable reference
+    private final Storage storage; // owned: the disk and its filesystem
     private long instructions; // retired by all CPUs; guarded by the baton
     private final long[] lastCount; // each CPU's count when last accounted; guarded by the baton
     private int nextId = 1; // pids and tids; guarded by the baton
 
-    public Kernel(Options options) {
+    public Kernel(Options options) throws BootException {
         if (options.cpus() < 1) {
             throw new IllegalArgumentException("Kernel: need at least one CPU");
         }
@@ -108,6 +149,15 @@ public final class Kernel implements Tlb, AutoCloseable {
         this.cpuOwner = new UserThread[options.cpus()];
         this.lastCount = new long[options.cpus()];
         this.hostDirectory = new HostDirectory(options.hostDir(), frames);
+        try {
+            this.storage = Storage.attach(options.disk(), scheduler, memory, options.config(), options.checkDurability());
+        } catch (java.io.IOException e) {
+            machine.close();
+            throw new BootException("disk image: " + e.getMessage());
+        } catch (BootException e) {
+            machine.close();
+            throw e;
+        }
         this.syscalls = new Syscalls(this);
     }
 
@@ -121,6 +171,8 @@ public final class Kernel implements Tlb, AutoCloseable {
     public HostDirectory hostDirectory() { return hostDirectory; }
     public Machine machine() { return machine; }
     public Options options() { return options; }
+    public DiskFilesystem filesystem() { return storage.sb; }
+    public Path diskImage() { return storage.image(); }
 
     /** Loads {@code executable} as process 1, runs it to the end, and tears everything down. */
     public Result run(Path executable, List<String> argv, List<String> envp) throws ElfException, IOException {
@@ -145,8 +197,15 @@ public final class Kernel implements Tlb, AutoCloseable {
             main.saveRegisters(UserThread.initialRegisters(image.entry(), image.stackPointer()));
             userLoop(main);
         }));
+        storage.sb.startThreads();
         scheduler.run();
-        return new Result(process.exitStatus(), stats());
+        List<String> problems = new ArrayList<>();
+        if (storage.crashed()) {
+            problems.addAll(storage.afterCrashChecks());
+        } else if (options.check()) {
+            problems.addAll(storage.endOfRunChecks(writeback));
+        }
+        return new Result(process.exitStatus(), stats(), storage.oracle.violations(), problems);
     }
 
     /** Creates a thread of {@code process} starting with {@code registers} (clone). */
@@ -177,6 +236,9 @@ public final class Kernel implements Tlb, AutoCloseable {
         if (options.maxInstructions() > 0) {
             q = Math.min(q, Math.max(1, options.maxInstructions() - instructions));
         }
+        if (options.crashAtInstruction() > 0 && !storage.crashed()) {
+            q = Math.min(q, Math.max(1, options.crashAtInstruction() - instructions));
+        }
         return q;
     }
 
@@ -189,6 +251,12 @@ public final class Kernel implements Tlb, AutoCloseable {
     }
 
     private boolean limitReached(Process p) {
+        if (options.crashAtInstruction() > 0 && instructions >= options.crashAtInstruction() && !storage.crashed()) {
+            storage.crash();
+            p.beginExit(ExitStatus.killed(ExitStatus.SIGKILL, "crashed: simulated power loss after "
+                    + instructions + " instructions"));
+            return true;
+        }
         if (options.maxInstructions() > 0 && instructions >= options.maxInstructions()) {
             p.beginExit(ExitStatus.killed(ExitStatus.SIGKILL, "stopped: the instruction limit of "
                     + options.maxInstructions() + " was reached (--max-instructions)"));
@@ -310,6 +378,10 @@ public final class Kernel implements Tlb, AutoCloseable {
             }
             exitMmap(p.mm());
             p.files().closeAll();
+            if (!storage.crashed()) {
+                storage.sb.syncAll();
+            }
+            storage.sb.shutdownThreads();
         }
         scheduler.exit();
     }
@@ -364,8 +436,14 @@ public final class Kernel implements Tlb, AutoCloseable {
         hostDirectory.dropCaches();
     }
 
+    /** Simulated power loss now (tests): every write not completed is lost. */
+    public void crash() {
+        storage.crash();
+    }
+
     @Override
     public void close() {
+        storage.close();
         machine.close();
     }
 }

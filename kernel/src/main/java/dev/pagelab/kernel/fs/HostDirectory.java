@@ -43,6 +43,12 @@ public final class HostDirectory {
         return new RegularFile(inode(p), flags);
     }
 
+    /** True if {@code name} names an existing host file. */
+    public boolean has(String name) {
+        Path p = resolveOrNull(name);
+        return p != null && Files.isRegularFile(p);
+    }
+
     /** Loads a host file as an inode (also used for the executable). */
     public HostFile inode(Path p) {
         HostFile f = inodes.get(p);

@@ -234,6 +234,20 @@ public final class PageWriteback {
         }
     }
 
+    /**
+     * cancel_dirty_page (truncation): the page's contents no longer matter; clear PG_dirty and its
+     * accounting without writing it.
+     */
+    public void cancelDirtyPage(Page page) {
+        if (page.testAndClear(Page.PG_DIRTY)) {
+            nrFileDirty--;
+            AddressSpace mapping = page.mapping();
+            if (mapping != null) {
+                mapping.tagClear(page.index(), AddressSpace.Tag.DIRTY);
+            }
+        }
+    }
+
     /** Counts the PG_dirty pages of {@code mappings} (the check for NR_FILE_DIRTY). */
     public static long recountDirty(Iterable<AddressSpace> mappings) {
         long n = 0;

@@ -2,6 +2,8 @@ package dev.pagelab.kernel.syscall;
 
 import dev.pagelab.kernel.Errno;
 import dev.pagelab.kernel.Kernel;
+import dev.pagelab.kernel.fs.DiskFile;
+import dev.pagelab.kernel.fs.DiskFilesystem;
 import dev.pagelab.kernel.fs.FileTable;
 import dev.pagelab.kernel.fs.OpenFile;
 import dev.pagelab.kernel.mm.MmStruct;
@@ -95,8 +97,19 @@ final class FileCalls {
             files(t).get(dirfd);
             throw new Errno(Errno.ENOTDIR);
         }
-        OpenFile f = kernel.hostDirectory().open(path, (int) flags);
-        return files(t).install(f);
+        return files(t).install(openPath(path, (int) flags));
+    }
+
+    /**
+     * Names resolve on the disk first; a name the disk does not have but --host-dir does opens the
+     * read-only host file; anything else (including O_CREAT) goes to the disk.
+     */
+    private OpenFile openPath(String path, int flags) {
+        DiskFilesystem disk = kernel.filesystem();
+        if (!disk.exists(path) && (flags & OpenFile.O_CREAT) == 0 && kernel.hostDirectory().has(path)) {
+            return kernel.hostDirectory().open(path, flags);
+        }
+        return disk.open(path, flags);
     }
 
     long close(UserThread t, long fd) {
@@ -123,22 +136,38 @@ final class FileCalls {
         return 0;
     }
 
-    /** fsync/fdatasync: nothing can be dirty in a read-only host file or a console. */
-    long fsync(UserThread t, long fd) {
-        files(t).get(fd);
+    /**
+     * fsync/fdatasync (the same here: metadata is always synchronous). Host files and consoles
+     * have nothing to write.
+     */
+    long fsync(UserThread t, long fd, String call) {
+        OpenFile f = files(t).get(fd);
+        if (f instanceof DiskFile d) {
+            kernel.filesystem().fsync(d.diskInode(), call);
+        }
         return 0;
     }
 
     long ftruncate(UserThread t, long fd, long length) {
         OpenFile f = files(t).get(fd);
-        if (length < 0) {
+        if (length < 0 || f.inode() == null) {
             throw new Errno(Errno.EINVAL);
         }
-        throw new Errno(f.inode() == null ? Errno.EINVAL : f.writable() ? Errno.EROFS : Errno.EINVAL);
+        if (!(f instanceof DiskFile d) || !f.writable()) {
+            throw new Errno(f.writable() ? Errno.EROFS : Errno.EINVAL);
+        }
+        d.truncate(length);
+        return 0;
     }
 
     long unlink(UserThread t, long pathname) {
-        ua.strncpyFromUser(mm(t), pathname, PATH_MAX);
-        throw new Errno(Errno.EROFS);
+        String path;
+        try {
+            path = ua.strncpyFromUser(mm(t), pathname, PATH_MAX);
+        } catch (IllegalArgumentException e) {
+            throw new Errno(Errno.ENAMETOOLONG);
+        }
+        kernel.filesystem().unlink(path);
+        return 0;
     }
 }

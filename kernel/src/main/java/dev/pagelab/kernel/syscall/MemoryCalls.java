@@ -2,12 +2,14 @@ package dev.pagelab.kernel.syscall;
 
 import dev.pagelab.kernel.Errno;
 import dev.pagelab.kernel.Kernel;
+import dev.pagelab.kernel.fs.DiskInode;
 import dev.pagelab.kernel.fs.Inode;
 import dev.pagelab.kernel.fs.OpenFile;
 import dev.pagelab.kernel.mm.Memory;
 import dev.pagelab.kernel.mm.MmStruct;
 import dev.pagelab.kernel.mm.Vma;
 import dev.pagelab.kernel.proc.UserThread;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -184,8 +186,9 @@ final class MemoryCalls {
     }
 
     /**
-     * sys_msync. Nothing here can need writing back yet: anonymous and private mappings have no
-     * backing store, and host files cannot be mapped shared-writable.
+     * sys_msync (2.6.19+): MS_SYNC is fsync of each shared file mapped in the range (mmap_sem is
+     * dropped around it, as Linux does); MS_ASYNC has nothing to do now that dirty ptes are
+     * tracked by faults; MS_INVALIDATE is accepted (pages are never stale here).
      */
     long msync(UserThread t, long addr, long length, long flags) {
         if ((addr & (PAGE - 1)) != 0 || (flags & ~7L) != 0
@@ -193,12 +196,24 @@ final class MemoryCalls {
             throw new Errno(Errno.EINVAL);
         }
         MmStruct mm = t.process().mm();
+        List<DiskInode> toSync = new ArrayList<>();
         mm.mmapSem.downRead();
         try {
             requireMapped(mm, addr, addr + pageUp(length));
-            return 0;
+            for (Vma v : mm.vmas()) {
+                if (v.end() > addr && v.start() < addr + pageUp(length) && v.shared()
+                        && v.file() instanceof DiskInode inode && !toSync.contains(inode)) {
+                    toSync.add(inode);
+                }
+            }
         } finally {
             mm.mmapSem.upRead();
         }
+        if ((flags & MS_SYNC) != 0) {
+            for (DiskInode inode : toSync) {
+                kernel.filesystem().fsync(inode, "msync(MS_SYNC)");
+            }
+        }
+        return 0;
     }
 }

@@ -64,7 +64,8 @@ public final class Syscalls {
             case PWRITE64 -> files.pwrite(t, s.arg1(), s.arg2(), s.arg3(), s.arg4());
             case WRITEV -> files.writev(t, s.arg1(), s.arg2(), s.arg3());
             case OPENAT -> files.openat(t, s.arg1(), s.arg2(), s.arg3());
-            case FSYNC, FDATASYNC -> files.fsync(t, s.arg1());
+            case FSYNC -> files.fsync(t, s.arg1(), "fsync");
+            case FDATASYNC -> files.fsync(t, s.arg1(), "fdatasync");
             case FTRUNCATE -> files.ftruncate(t, s.arg1(), s.arg2());
             case UNLINK -> files.unlink(t, s.arg1());
             case MMAP -> memory.mmap(t, s.arg1(), s.arg2(), s.arg3(), s.arg4(), s.arg5(), s.arg6());

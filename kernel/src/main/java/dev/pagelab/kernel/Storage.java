@@ -1,0 +1,177 @@
+package dev.pagelab.kernel;
+
+import dev.pagelab.kernel.fs.DiskFilesystem;
+import dev.pagelab.kernel.fs.DiskInode;
+import dev.pagelab.kernel.fs.DurabilityOracle;
+import dev.pagelab.kernel.fs.disk.DiskFormatException;
+import dev.pagelab.kernel.fs.disk.FsCorruptException;
+import dev.pagelab.kernel.fs.disk.PagelabFs;
+import dev.pagelab.kernel.fs.disk.VirtualDisk;
+import dev.pagelab.kernel.mm.Memory;
+import dev.pagelab.kernel.mm.PageWriteback;
+import dev.pagelab.kernel.sched.Scheduler;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The machine's disk: the image file, the mounted filesystem, and the end-of-run checks (the
+ * end-state and dirty-accounting oracles, fsck, and the crash check).
+ */
+final class Storage implements AutoCloseable {
+    static final long DEFAULT_BLOCKS = 16384;
+    static final int DEFAULT_INODES = 128;
+
+    private final Path image; // immutable
+    private final boolean temporary; // immutable: delete the image at close
+    private final VirtualDisk disk; // owned
+    private final PagelabFs fs; // immutable reference
+    final DiskFilesystem sb; // immutable reference
+    final DurabilityOracle oracle; // immutable reference
+    private boolean crashed; // guarded by the baton
+    private boolean closed;
+
+    private Storage(Path image, boolean temporary, VirtualDisk disk, PagelabFs fs, DiskFilesystem sb,
+                    DurabilityOracle oracle) {
+        this.image = image;
+        this.temporary = temporary;
+        this.disk = disk;
+        this.fs = fs;
+        this.sb = sb;
+        this.oracle = oracle;
+    }
+
+    /** Creates (mkfs) or opens (mount, with recovery if it was not cleanly unmounted) the image. */
+    static Storage attach(Path image, Scheduler scheduler, Memory memory, KernelConfig config, boolean checkDurability)
+            throws IOException, BootException {
+        boolean temporary = image == null;
+        Path path = temporary ? Files.createTempFile("pagelab-", ".img") : image;
+        VirtualDisk disk;
+        try {
+            if (temporary || !Files.exists(path)) {
+                if (temporary) {
+                    Files.delete(path);
+                }
+                disk = VirtualDisk.create(path, DEFAULT_BLOCKS);
+                PagelabFs.mkfs(disk, DEFAULT_INODES);
+            } else {
+                disk = VirtualDisk.open(path);
+            }
+        } catch (DiskFormatException e) {
+            throw new BootException(path + ": " + e.getMessage());
+        }
+        PagelabFs fs;
+        try {
+            fs = PagelabFs.mount(disk);
+        } catch (FsCorruptException e) {
+            disk.close();
+            throw new BootException(path + ": " + e.getMessage());
+        }
+        DurabilityOracle oracle = new DurabilityOracle(checkDurability);
+        DiskFilesystem sb = new DiskFilesystem(fs, disk, scheduler, memory, config, DiskFilesystem.Tunables.DEFAULT,
+                oracle);
+        return new Storage(path, temporary, disk, fs, sb, oracle);
+    }
+
+    Path image() {
+        return image;
+    }
+
+    boolean crashed() {
+        return crashed;
+    }
+
+    /** Simulated power loss: every write not yet completed is gone. */
+    void crash() {
+        crashed = true;
+        disk.crash();
+    }
+
+    /**
+     * The checks of {@code --check} after a clean end: the disk holds what the page cache holds
+     * for every file (read back through a fresh read-only mount of the image), NR_FILE_DIRTY
+     * equals a recount of PG_dirty pages, and fsck finds nothing.
+     */
+    List<String> endOfRunChecks(PageWriteback writeback) {
+        List<String> problems = new ArrayList<>();
+        long recount = PageWriteback.recountDirty(sb.mappings());
+        if (recount != writeback.nrFileDirty()) {
+            problems.add("dirty accounting: NR_FILE_DIRTY " + writeback.nrFileDirty() + " but " + recount
+                    + " pages have PG_dirty");
+        }
+        try (VirtualDisk check = VirtualDisk.openReadOnly(image)) {
+            PagelabFs fresh = PagelabFs.mountReadOnly(check);
+            for (DiskInode inode : sb.cachedInodes()) {
+                compare(problems, inode.name(), inode.cachedContents(), fresh.readFile((int) inode.ino()));
+            }
+            PagelabFs.FsckReport report = PagelabFs.fsck(check);
+            report.errors().forEach(e -> problems.add("fsck: " + e));
+        } catch (IOException | DiskFormatException | FsCorruptException e) {
+            problems.add("end state: cannot re-read the image: " + e.getMessage());
+        }
+        return problems;
+    }
+
+    private static void compare(List<String> problems, String name, byte[] expected, byte[] found) {
+        if (found.length != expected.length) {
+            problems.add(String.format("end state: %s is %d bytes on disk, %d in memory", name, found.length,
+                    expected.length));
+            return;
+        }
+        for (int i = 0; i < expected.length; i++) {
+            if (expected[i] != found[i]) {
+                problems.add(String.format("end state: %s offset %d: expected 0x%02x, found 0x%02x on disk", name, i,
+                        expected[i] & 0xff, found[i] & 0xff));
+                return;
+            }
+        }
+    }
+
+    /**
+     * After a crash: remount the image (mount's recovery runs), run fsck, and check that every byte
+     * fsync'd before the crash, and not changed since, is on the disk.
+     */
+    List<String> afterCrashChecks() {
+        List<String> problems = new ArrayList<>();
+        List<DiskInode> inodes = sb.cachedInodes();
+        List<byte[]> atCrash = inodes.stream().map(DiskInode::cachedContents).toList();
+        disk.close();
+        closed = true;
+        try (VirtualDisk again = VirtualDisk.open(image)) {
+            PagelabFs remounted = PagelabFs.mount(again);
+            for (int i = 0; i < inodes.size(); i++) {
+                DiskInode inode = inodes.get(i);
+                int ino = (int) inode.ino();
+                if (remounted.lookup(inode.name()) == ino) {
+                    oracle.checkAfterCrash(ino, inode.name(), atCrash.get(i), remounted.readFile(ino));
+                }
+            }
+            remounted.unmount();
+            PagelabFs.FsckReport report = PagelabFs.fsck(again);
+            report.errors().forEach(e -> problems.add("fsck after crash: " + e));
+        } catch (IOException | DiskFormatException | FsCorruptException e) {
+            problems.add("after crash: cannot remount the image: " + e.getMessage());
+        }
+        return problems;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            if (!crashed) {
+                fs.unmount();
+            }
+            disk.close();
+            closed = true;
+        }
+        if (temporary) {
+            try {
+                Files.deleteIfExists(image);
+            } catch (IOException ignored) {
+                // a leftover temporary image is harmless
+            }
+        }
+    }
+}
