@@ -15,16 +15,38 @@ final class MmHarness implements Tlb {
     final FrameAllocator frames = new FrameAllocator(machine.memory(), machine.firstFreeFrame());
     final Scheduler scheduler = new Scheduler(Strategy.ROUND_ROBIN);
     final PageLock pageLock = new PageLock(scheduler);
-    final PageWriteback writeback = new PageWriteback(dev.pagelab.kernel.KernelConfig.LINUX_2_6_30, scheduler, pageLock);
-    final Rmap rmap = new Rmap(dev.pagelab.kernel.KernelConfig.LINUX_2_6_30, this, writeback);
-    final Memory memory = new Memory(frames, this, writeback);
-    final UserAccess uaccess = new UserAccess(memory);
+    final dev.pagelab.kernel.KernelConfig config;
+    final PageWriteback writeback;
+    final Rmap rmap;
+    final Memory memory;
+    final UserAccess uaccess;
+    final java.util.List<dev.pagelab.emulator.Vcpu> cpus = new java.util.ArrayList<>();
+    boolean shootdowns = true; // false: a broken kernel that forgets to flush TLBs
+
+    MmHarness() {
+        this(dev.pagelab.kernel.KernelConfig.LINUX_2_6_30);
+    }
+
+    MmHarness(dev.pagelab.kernel.KernelConfig config) {
+        this.config = config;
+        this.writeback = new PageWriteback(config, scheduler, pageLock);
+        this.rmap = new Rmap(config, this, writeback);
+        this.memory = new Memory(frames, this, writeback);
+        this.uaccess = new UserAccess(memory);
+    }
     int tlbFlushes;
     int codeFlushes;
 
     @Override
     public void flushTlbMm(MmStruct mm) {
         tlbFlushes++;
+        if (shootdowns) {
+            for (dev.pagelab.emulator.Vcpu cpu : cpus) {
+                if (cpu.pageTableRoot() == mm.pageTables().pgd()) {
+                    cpu.flushTlb();
+                }
+            }
+        }
     }
 
     @Override
