@@ -33,19 +33,21 @@ final class FsScan {
     /** A used directory slot: entry {@code slot} of the root directory names {@code ino}. */
     record Slot(int slot, String name, int ino) {}
 
+    // Every field is confined to the thread running the scan; the caller reads them after run().
     private final VirtualDisk disk; // immutable reference
-    Superblock sb; // null if block 0 is unusable; then nothing else is filled in
-    DiskInode[] inodes; // by ino
-    int[] owner; // block -> ino whose tree references it (0 = nobody)
-    BitSet diskBitmap; // the bitmap as read from the disk
-    final BitSet orphans = new BitSet(); // inos in use with no directory entry
-    final List<Slot> slots = new ArrayList<>(); // used root directory slots, in slot order
-    final List<String> corrupt = new ArrayList<>(), bitmap = new ArrayList<>(), leaks = new ArrayList<>();
-    int corruptCount, bitmapCount, leakedBlocks, orphanCount;
-    // All fields are confined to the thread running the scan.
+    Superblock sb; // confined; null if block 0 is unusable (then nothing else is filled in)
+    DiskInode[] inodes; // confined; by ino
+    int[] owner; // confined; block -> ino whose tree references it (0 = nobody)
+    BitSet diskBitmap; // confined; the bitmap as read from the disk
+    final BitSet orphans = new BitSet(); // confined; inos in use with no directory entry
+    final List<Slot> slots = new ArrayList<>(); // confined; used root directory slots, in slot order
+    final List<String> corrupt = new ArrayList<>(); // confined; first KEEP messages of each list
+    final List<String> bitmap = new ArrayList<>(); // confined
+    final List<String> leaks = new ArrayList<>(); // confined
+    int corruptCount, bitmapCount, leakedBlocks, orphanCount; // confined; all findings, kept or not
 
-    private final Map<Long, Integer> rootMap = new HashMap<>(); // root file block -> disk block
-    private final byte[] buf = new byte[VirtualDisk.BLOCK_SIZE];
+    private final Map<Long, Integer> rootMap = new HashMap<>(); // confined; root file block -> disk block
+    private final byte[] buf = new byte[VirtualDisk.BLOCK_SIZE]; // confined; scratch
 
     private FsScan(VirtualDisk disk) {
         this.disk = disk;
@@ -193,7 +195,7 @@ final class FsScan {
         return true;
     }
 
-    int[] readPointers(int block) {
+    private int[] readPointers(int block) {
         disk.read(Integer.toUnsignedLong(block), buf, 0);
         int[] p = new int[PagelabFs.PTRS_PER_BLOCK];
         ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(p);

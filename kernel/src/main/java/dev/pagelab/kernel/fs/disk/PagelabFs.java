@@ -111,6 +111,11 @@ public final class PagelabFs {
 
     // ---------------------------------------------------------------- mkfs, mount, unmount, fsck
 
+    /** Why {@link #mkfs} would refuse a disk of {@code blocks} blocks with {@code inodes} inodes, or null. */
+    public static String geometryProblem(long blocks, int inodes) {
+        return Superblock.geometryProblem(blocks, inodes);
+    }
+
     /**
      * Linux: mke2fs. Formats the whole disk with {@code inodes} inode slots (ino 0 reserved, 1 the
      * root): writes the superblock invalid first and valid last, so a crash leaves no half-made fs.
@@ -148,7 +153,8 @@ public final class PagelabFs {
      */
     public static PagelabFs mount(VirtualDisk disk) throws FsCorruptException {
         if (disk.readOnly()) {
-            throw new IllegalArgumentException("mount: disk " + disk.image() + " is open read-only (use mountReadOnly)");
+            throw new IllegalArgumentException("mount: disk " + disk.image()
+                    + " is open read-only (use mountReadOnly)");
         }
         FsScan scan = scanOrThrow(disk);
         PagelabFs fs = new PagelabFs(disk, scan, false);
@@ -748,7 +754,8 @@ public final class PagelabFs {
         checkWritable("writeFile");
         checkFile("writeFile", ino);
         if (data.length > MAX_FILE_SIZE) {
-            throw new FsException(Errno.EFBIG, data.length + " bytes is more than a file holds (" + MAX_FILE_SIZE + ")");
+            throw new FsException(Errno.EFBIG, data.length + " bytes is more than a file holds ("
+                    + MAX_FILE_SIZE + ")");
         }
         long need = blocksFor(data.length) + indirectBlocksFor(blocksFor(data.length));
         long available = freeCount - reserved + blocksOf(inodes[ino]).size();
@@ -800,11 +807,23 @@ public final class PagelabFs {
         disk.writeSync(0, sb.withClean(clean).encode(), 0);
     }
 
+    /**
+     * The 256 pointers of indirect block {@code blk}. Mount checked them all; one outside the data
+     * area now means something overwrote the block since (say, a data write still in flight when
+     * the block was freed and reused), which is a kernel bug.
+     */
     private int[] readPointers(int blk) {
         byte[] buf = new byte[BLOCK_SIZE];
         disk.read(Integer.toUnsignedLong(blk), buf, 0);
         int[] p = new int[PTRS_PER_BLOCK];
         ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(p);
+        for (int x : p) {
+            long b = Integer.toUnsignedLong(x);
+            if (x != 0 && (b < sb.firstDataBlock() || b >= sb.totalBlocks())) {
+                throw new IllegalStateException("readPointers: indirect block " + blk + " holds block " + b
+                        + " outside the data area (overwritten after mount?)");
+            }
+        }
         return p;
     }
 
@@ -850,7 +869,8 @@ public final class PagelabFs {
     private static byte[] bitmapBlockBytes(BitSet bits, int index) {
         byte[] out = new byte[BLOCK_SIZE];
         int base = index * Superblock.BITS_PER_BLOCK;
-        for (int b = bits.nextSetBit(base); b >= 0 && b < base + Superblock.BITS_PER_BLOCK; b = bits.nextSetBit(b + 1)) {
+        int end = base + Superblock.BITS_PER_BLOCK;
+        for (int b = bits.nextSetBit(base); b >= 0 && b < end; b = bits.nextSetBit(b + 1)) {
             out[(b - base) >>> 3] |= (byte) (1 << ((b - base) & 7));
         }
         return out;

@@ -82,7 +82,8 @@ public final class VirtualDisk implements AutoCloseable {
     /** Creates (or truncates) {@code image} as a zero-filled sparse file of {@code blocks} blocks. */
     public static VirtualDisk create(Path image, long blocks) throws IOException {
         if (blocks < MIN_BLOCKS || blocks > Long.MAX_VALUE / BLOCK_SIZE) {
-            throw new IllegalArgumentException("VirtualDisk.create: " + blocks + " blocks; need at least " + MIN_BLOCKS);
+            throw new IllegalArgumentException("VirtualDisk.create: " + blocks + " blocks; need at least "
+                    + MIN_BLOCKS);
         }
         java.io.RandomAccessFile raf = new java.io.RandomAccessFile(image.toFile(), "rw");
         try {
