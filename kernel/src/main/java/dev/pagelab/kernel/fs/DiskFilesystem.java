@@ -222,6 +222,11 @@ public final class DiskFilesystem {
 
     // ---- journal -------------------------------------------------------------------------------
 
+    /** Buffers waiting in the running transaction. */
+    int journalLength() {
+        return journal.size();
+    }
+
     /** journal_dirty_data: the buffer joins the running transaction (ordered data). */
     void journalAdd(BufferHead bh) {
         journal.addLast(bh);

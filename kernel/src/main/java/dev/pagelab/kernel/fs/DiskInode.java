@@ -338,6 +338,11 @@ public final class DiskInode extends Inode {
         return out;
     }
 
+    /** The mounted filesystem this inode belongs to. */
+    public DiskFilesystem filesystem() {
+        return sb;
+    }
+
     AddressSpace addressSpace() {
         return mapping();
     }

@@ -1,0 +1,101 @@
+package dev.pagelab.kernel.fs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pagelab.emulator.Machine;
+import dev.pagelab.kernel.KernelConfig;
+import dev.pagelab.kernel.fs.disk.PagelabFs;
+import dev.pagelab.kernel.fs.disk.VirtualDisk;
+import dev.pagelab.kernel.mm.AddressSpace;
+import dev.pagelab.kernel.mm.FrameAllocator;
+import dev.pagelab.kernel.mm.Memory;
+import dev.pagelab.kernel.mm.MmStruct;
+import dev.pagelab.kernel.mm.Page;
+import dev.pagelab.kernel.mm.PageLock;
+import dev.pagelab.kernel.mm.PageWriteback;
+import dev.pagelab.kernel.mm.Rmap;
+import dev.pagelab.kernel.mm.Tlb;
+import dev.pagelab.kernel.mm.WritebackControl;
+import dev.pagelab.kernel.sched.Scheduler;
+import dev.pagelab.kernel.sched.Strategy;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * block_write_full_page's locked-buffer path (the R1 ingredient): background writeback skips a
+ * buffer the journal holds and redirties the page; integrity writeback writes it.
+ */
+class LockedBufferTest {
+    @TempDir
+    Path dir;
+
+    private void withFile(Consumer<DiskInode> body) throws Exception {
+        Scheduler scheduler = new Scheduler(Strategy.ROUND_ROBIN);
+        try (Machine machine = new Machine(8L << 20);
+             VirtualDisk disk = VirtualDisk.create(dir.resolve("t.img"), 1024)) {
+            FrameAllocator frames = new FrameAllocator(machine.memory(), machine.firstFreeFrame());
+            Tlb tlb = new Tlb() {
+                @Override public void flushTlbMm(MmStruct mm) { }
+                @Override public void flushCodeCaches() { }
+            };
+            PageWriteback writeback = new PageWriteback(KernelConfig.LINUX_2_6_30, scheduler, new PageLock(scheduler));
+            new Rmap(KernelConfig.LINUX_2_6_30, tlb, writeback);
+            Memory memory = new Memory(frames, tlb, writeback);
+            PagelabFs.mkfs(disk, 16);
+            DiskFilesystem sb = new DiskFilesystem(PagelabFs.mount(disk), disk, scheduler, memory,
+                    KernelConfig.LINUX_2_6_30, DiskFilesystem.Tunables.DEFAULT, new DurabilityOracle(false));
+            scheduler.spawn("test", () -> {
+                DiskFile f = (DiskFile) sb.open("a", OpenFile.O_CREAT | OpenFile.O_RDWR);
+                f.write(new byte[4096], 0, 4096);
+                body.accept(f.diskInode());
+            });
+            scheduler.run();
+        }
+    }
+
+    @Test
+    void backgroundWritebackSkipsAJournalLockedBufferAndRedirtiesThePage() throws Exception {
+        withFile(inode -> {
+            Page page = inode.mapping().peekPage(0);
+            BufferHead[] bhs = Buffers.pageBuffers(page);
+            DiskFilesystem sb = inode.filesystem();
+            assertTrue(sb.buffers().trylockBuffer(bhs[0]), "stand-in for kjournald holding buffer 0");
+            sb.writeback().writeCachePages(inode.mapping(), WritebackControl.background("test"));
+            assertTrue(bhs[0].test(BufferHead.BH_DIRTY), "the locked buffer is left dirty");
+            for (int i = 1; i < 4; i++) {
+                assertFalse(bhs[i].test(BufferHead.BH_DIRTY), "buffer " + i + " was written");
+            }
+            assertEquals(3, sb.disk().inFlight().size());
+            assertTrue(page.test(Page.PG_DIRTY), "redirty_page_for_writepage");
+            assertTrue(inode.mapping().tagged(0, AddressSpace.Tag.DIRTY));
+
+            sb.buffers().unlockBuffer(bhs[0]);
+            sb.disk().completeAll();
+            sb.writeback().filemapFdatawrite(inode.mapping(), "test");
+            assertFalse(bhs[0].test(BufferHead.BH_DIRTY), "integrity writeback wrote it");
+            assertFalse(page.test(Page.PG_DIRTY));
+            sb.disk().completeAll();
+        });
+    }
+
+    @Test
+    void writeMarksOnlyTheWrittenBuffersDirtyAndJournalsThem() throws Exception {
+        withFile(inode -> {
+            DiskFilesystem sb = inode.filesystem();
+            sb.disk().completeAll();
+            sb.writeback().filemapFdatawrite(inode.mapping(), "test");
+            sb.disk().completeAll();
+            int journaled = sb.journalLength();
+            inode.write(1024 + 10, new byte[] {1, 2, 3}, 0, 3);
+            BufferHead[] bhs = Buffers.pageBuffers(inode.mapping().peekPage(0));
+            assertFalse(bhs[0].test(BufferHead.BH_DIRTY));
+            assertTrue(bhs[1].test(BufferHead.BH_DIRTY));
+            assertFalse(bhs[2].test(BufferHead.BH_DIRTY));
+            assertEquals(journaled + 1, sb.journalLength(), "only the written buffer joins the transaction");
+        });
+    }
+}
