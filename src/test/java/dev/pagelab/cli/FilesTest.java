@@ -40,6 +40,20 @@ class FilesTest {
     }
 
     @Test
+    void cpThenCatOnTheDiskWithChecks() {
+        String image = dir.resolve("c.img").toString();
+        assertEquals(0, Cli.run("run", "--disk", image, "writefsync", "w.dat", "3").exit());
+        Cli.Result cp = Cli.run("run", "--disk", image, "--check", "--check-durability", "cp", "w.dat", "copy.dat");
+        assertEquals(0, cp.exit(), cp.toString());
+        assertTrue(cp.out().contains("cp: copied 12288 bytes"), cp.out());
+        Cli.Result cat = Cli.run("run", "--disk", image, "--check", "cat", "copy.dat");
+        assertEquals(0, cat.exit(), cat.toString());
+        Cli.Result disk = Cli.run("disk", "cat", image, "w.dat");
+        assertEquals(0, disk.exit(), disk.toString());
+        assertEquals(disk.out(), cat.out(), "the copy, read by the guest, equals the original on the image");
+    }
+
+    @Test
     void fsxWithMappedWritesPassesThroughTheCli() {
         Cli.Result r = Cli.run("run", "fsx", "f.dat", "-N", "3000", "--check");
         assertEquals(0, r.exit(), r.toString());
