@@ -43,7 +43,7 @@ import java.util.List;
  * a virtual CPU and handles the exits, like the return-to-user loop of a real kernel.
  */
 public final class Kernel implements Tlb, AutoCloseable {
-    /** How to build and run the machine. */
+    /** How to build and run the machine. Change one field with the {@code withX} methods. */
     public record Options(long memoryBytes, int cpus, long quantum, long maxInstructions, Path hostDir,
                           InputStream stdin, OutputStream stdout, OutputStream stderr, KernelConfig config,
                           Path disk, boolean checkDurability, long crashAtInstruction, boolean check) {
@@ -52,52 +52,83 @@ public final class Kernel implements Tlb, AutoCloseable {
                     0, false);
         }
 
+        /** The mutable twin of Options that the {@code withX} methods edit a copy of. */
+        private static final class Change {
+            long memoryBytes, quantum, maxInstructions, crashAtInstruction;
+            int cpus;
+            Path hostDir, disk;
+            InputStream stdin;
+            OutputStream stdout, stderr;
+            KernelConfig config;
+            boolean checkDurability, check;
+        }
+
+        private Options with(java.util.function.Consumer<Change> edit) {
+            Change c = new Change();
+            c.memoryBytes = memoryBytes;
+            c.cpus = cpus;
+            c.quantum = quantum;
+            c.maxInstructions = maxInstructions;
+            c.hostDir = hostDir;
+            c.stdin = stdin;
+            c.stdout = stdout;
+            c.stderr = stderr;
+            c.config = config;
+            c.disk = disk;
+            c.checkDurability = checkDurability;
+            c.crashAtInstruction = crashAtInstruction;
+            c.check = check;
+            edit.accept(c);
+            return new Options(c.memoryBytes, c.cpus, c.quantum, c.maxInstructions, c.hostDir, c.stdin, c.stdout,
+                    c.stderr, c.config, c.disk, c.checkDurability, c.crashAtInstruction, c.check);
+        }
+
         /** The disk image to create or reuse (null: a fresh temporary image for this run). */
         public Options withDisk(Path image) {
-            return new Options(memoryBytes, cpus, quantum, maxInstructions, hostDir, stdin, stdout, stderr, config, image,
-                    checkDurability, crashAtInstruction, check);
+            return with(c -> c.disk = image);
         }
 
         public Options withCheckDurability(boolean on) {
-            return new Options(memoryBytes, cpus, quantum, maxInstructions, hostDir, stdin, stdout, stderr, config, disk,
-                    on, crashAtInstruction, check);
+            return with(c -> c.checkDurability = on);
         }
 
         /** Run the end-of-run checks (end state, dirty accounting, fsck). */
         public Options withCheck(boolean on) {
-            return new Options(memoryBytes, cpus, quantum, maxInstructions, hostDir, stdin, stdout, stderr, config, disk,
-                    checkDurability, crashAtInstruction, on);
+            return with(c -> c.check = on);
         }
 
         /** Simulated power loss once this many instructions have retired (0: never). */
         public Options withCrashAt(long instruction) {
-            return new Options(memoryBytes, cpus, quantum, maxInstructions, hostDir, stdin, stdout, stderr, config, disk,
-                    checkDurability, instruction, check);
+            return with(c -> c.crashAtInstruction = instruction);
         }
 
         public Options withHostDir(Path dir) {
-            return new Options(memoryBytes, cpus, quantum, maxInstructions, dir, stdin, stdout, stderr, config, disk,
-                    checkDurability, crashAtInstruction, check);
+            return with(c -> c.hostDir = dir);
         }
 
         public Options withMaxInstructions(long max) {
-            return new Options(memoryBytes, cpus, quantum, max, hostDir, stdin, stdout, stderr, config, disk,
-                    checkDurability, crashAtInstruction, check);
+            return with(c -> c.maxInstructions = max);
         }
 
         public Options withQuantum(long q) {
-            return new Options(memoryBytes, cpus, q, maxInstructions, hostDir, stdin, stdout, stderr, config, disk,
-                    checkDurability, crashAtInstruction, check);
+            return with(c -> c.quantum = q);
         }
 
         public Options withMemory(long bytes) {
-            return new Options(bytes, cpus, quantum, maxInstructions, hostDir, stdin, stdout, stderr, config, disk,
-                    checkDurability, crashAtInstruction, check);
+            return with(c -> c.memoryBytes = bytes);
         }
 
-        public Options withConfig(KernelConfig c) {
-            return new Options(memoryBytes, cpus, quantum, maxInstructions, hostDir, stdin, stdout, stderr, c, disk,
-                    checkDurability, crashAtInstruction, check);
+        public Options withConfig(KernelConfig kernelConfig) {
+            return with(c -> c.config = kernelConfig);
+        }
+
+        /** The guest's stdin, stdout and stderr. */
+        public Options withStreams(InputStream in, OutputStream out, OutputStream err) {
+            return with(c -> {
+                c.stdin = in;
+                c.stdout = out;
+                c.stderr = err;
+            });
         }
     }
 

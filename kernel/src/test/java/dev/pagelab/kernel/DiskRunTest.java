@@ -23,9 +23,7 @@ class DiskRunTest {
 
     static Run run(Kernel.Options o, String... argv) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Kernel.Options opts = new Kernel.Options(o.memoryBytes(), o.cpus(), o.quantum(), o.maxInstructions(),
-                o.hostDir(), new ByteArrayInputStream(new byte[0]), out, new ByteArrayOutputStream(), o.config(),
-                o.disk(), o.checkDurability(), o.crashAtInstruction(), o.check());
+        Kernel.Options opts = o.withStreams(new ByteArrayInputStream(new byte[0]), out, new ByteArrayOutputStream());
         try (Kernel k = new Kernel(opts)) {
             Kernel.Result r = k.run(KernelRunTest.guest(argv[0]), List.of(argv), List.of());
             return new Run(r, out.toString(StandardCharsets.UTF_8));

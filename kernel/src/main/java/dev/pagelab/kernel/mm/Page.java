@@ -66,7 +66,7 @@ public final class Page {
 
     /** An anonymous page (never in a page cache). Truncated file pages have no mapping either. */
     public boolean anonymous() {
-        return mapping == null && index >= 0 && !wasFile;
+        return mapping == null && !wasFile;
     }
 
     public AddressSpace mapping() {
