@@ -60,7 +60,6 @@ public final class FaultBench {
     }
 
     private double pagelabOnce(long n, long[] faults) throws Exception {
-        // Exception: the kernel's BootException and ElfException are propagated as they are.
         long memory = Math.max(256L << 20, (n * 4096 * 5 / 4 + (64L << 20)) & ~0xfffffL);
         Kernel.Options o = Kernel.Options.defaults(new ByteArrayInputStream(new byte[0]), OutputStream.nullOutputStream(),
                 OutputStream.nullOutputStream()).withMemory(memory);

@@ -1,5 +1,6 @@
 package dev.pagelab.kernel.fs;
 
+import dev.pagelab.emulator.PhysicalMemory;
 import dev.pagelab.kernel.fs.disk.VirtualDisk;
 import dev.pagelab.kernel.mm.Page;
 import dev.pagelab.kernel.sched.SchedPoint;
@@ -16,12 +17,14 @@ import java.util.Map;
 public final class Buffers {
     private final Scheduler scheduler; // immutable reference
     private final VirtualDisk disk; // immutable reference
+    private final PhysicalMemory ram; // immutable reference: where the page's bytes are
     private final WaitQueue diskQueue; // the disk thread sleeps here when idle
     private final Map<BufferHead, WaitQueue> waiters = new IdentityHashMap<>(); // guarded by the baton
 
-    public Buffers(Scheduler scheduler, VirtualDisk disk) {
+    public Buffers(Scheduler scheduler, VirtualDisk disk, PhysicalMemory ram) {
         this.scheduler = scheduler;
         this.disk = disk;
+        this.ram = ram;
         this.diskQueue = new WaitQueue(scheduler);
     }
 
@@ -72,15 +75,17 @@ public final class Buffers {
     }
 
     /**
-     * submit_bh(WRITE): sends the buffer's 1 KiB (as it is in the page now) to the disk; the disk
+     * submit_bh(WRITE): sends the buffer's 1 KiB, as it is in its page now, to the disk; the disk
      * thread completes it later and then runs {@code onComplete}. Precondition: buffer locked and
      * mapped.
      */
-    public void submitWrite(BufferHead bh, byte[] pageBytes, Runnable onComplete) {
+    public void submitWrite(BufferHead bh, Runnable onComplete) {
         if (!bh.test(BufferHead.BH_LOCK) || !bh.test(BufferHead.BH_MAPPED)) {
             throw new IllegalStateException("submit_bh: buffer must be locked and mapped: " + bh);
         }
-        disk.submitWrite(bh.blocknr(), pageBytes, bh.slot() * BufferHead.SIZE, onComplete);
+        byte[] data = new byte[BufferHead.SIZE];
+        ram.read(bh.page().physicalAddress() + (long) bh.slot() * BufferHead.SIZE, data, 0, data.length);
+        disk.submitWrite(bh.blocknr(), data, 0, onComplete);
         diskQueue.wakeAll();
         scheduler.point(SchedPoint.IO_SUBMIT);
     }

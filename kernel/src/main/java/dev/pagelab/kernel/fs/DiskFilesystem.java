@@ -63,7 +63,7 @@ public final class DiskFilesystem {
         this.config = config;
         this.tunables = tunables;
         this.oracle = oracle;
-        this.buffers = new Buffers(scheduler, disk);
+        this.buffers = new Buffers(scheduler, disk, frames.memory());
     }
 
     PagelabFs fs() { return fs; }
@@ -294,9 +294,7 @@ public final class DiskFilesystem {
                 }
                 buffers.lockBuffer(bh);
                 if (bh.testAndClear(BufferHead.BH_DIRTY)) {
-                    byte[] bytes = new byte[4096];
-                    frames.memory().read(bh.page().physicalAddress(), bytes, 0, bytes.length);
-                    buffers.submitWrite(bh, bytes, () -> buffers.unlockBuffer(bh));
+                    buffers.submitWrite(bh, () -> buffers.unlockBuffer(bh));
                 } else {
                     buffers.unlockBuffer(bh);
                 }

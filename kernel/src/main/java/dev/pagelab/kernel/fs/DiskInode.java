@@ -41,12 +41,6 @@ public final class DiskInode extends Inode {
         return true;
     }
 
-    private byte[] frameBytes(Page page) {
-        byte[] b = new byte[PhysicalMemory.PAGE_SIZE];
-        frames.memory().read(page.physicalAddress(), b, 0, b.length);
-        return b;
-    }
-
     // ---- reading ---------------------------------------------------------------------------
 
     /** ->readpage (block_read_full_page): each buffer from its block, holes and EOF as zeros. */
@@ -258,11 +252,10 @@ public final class DiskInode extends Inode {
             sb.writeback().endPageWriteback(page);
             return;
         }
-        byte[] bytes = frameBytes(page);
         int[] remaining = {n};
         for (int i = 0; i < n; i++) {
             BufferHead bh = bhs[i];
-            sb.buffers().submitWrite(bh, bytes, () -> {
+            sb.buffers().submitWrite(bh, () -> {
                 sb.buffers().unlockBuffer(bh); // end_buffer_async_write
                 if (--remaining[0] == 0) {
                     sb.writeback().endPageWriteback(page);

@@ -108,6 +108,11 @@ public final class AddressSpace {
         return (tag == Tag.DIRTY ? dirtyTag : writebackTag).contains(index);
     }
 
+    /** mapping_tagged: whether any page carries {@code tag}. */
+    public boolean hasTagged(Tag tag) {
+        return !(tag == Tag.DIRTY ? dirtyTag : writebackTag).isEmpty();
+    }
+
     /** find_get_pages_tag: the indexes carrying {@code tag}, ascending, as of now. */
     public List<Long> taggedIndexes(Tag tag) {
         return List.copyOf(tag == Tag.DIRTY ? dirtyTag : writebackTag);

@@ -2,6 +2,7 @@ package dev.pagelab.kernel.mm;
 
 import dev.pagelab.emulator.PhysicalMemory;
 import dev.pagelab.emulator.Pte;
+import dev.pagelab.kernel.KernelConfig;
 import dev.pagelab.kernel.mm.FaultResult.Handled;
 import dev.pagelab.kernel.mm.FaultResult.Kind;
 import java.util.EnumMap;
@@ -22,6 +23,7 @@ public final class Memory {
     private final Tlb tlb; // immutable reference
     private final PageWriteback writeback; // immutable reference
     private final PageLock pageLock; // immutable reference
+    private final KernelConfig config; // immutable: which seed fixes the fault paths carry
     private final Map<Kind, Long> faults = new EnumMap<>(Kind.class); // guarded by the baton
 
     public Memory(FrameAllocator frames, Tlb tlb, PageWriteback writeback) {
@@ -30,6 +32,7 @@ public final class Memory {
         this.tlb = tlb;
         this.writeback = writeback;
         this.pageLock = writeback.pageLock();
+        this.config = writeback.config();
     }
 
     public PageWriteback writeback() {
@@ -167,7 +170,6 @@ public final class Memory {
             return installPrivateCopy(mm, vma, ptep, page);
         }
         boolean shared = write && vma.shared();
-        KernelConfigView cfg = new KernelConfigView(writeback);
         boolean locked = false;
         if (shared) {
             AddressSpaceOps.MkwriteResult r = vma.file().mapping().ops().pageMkwrite(page);
@@ -179,7 +181,7 @@ public final class Memory {
             }
             locked = r == AddressSpaceOps.MkwriteResult.LOCKED;
         }
-        if (!locked && cfg.r3()) {
+        if (!locked && config.r3()) {
             pageLock.lockPage(page);
             locked = true;
         }
@@ -208,7 +210,7 @@ public final class Memory {
         mm.addRss(1);
         pt.setPteAt(ptep, entry);
         mm.ptl.unlock();
-        finishDirtyFault(shared ? page : null, locked ? page : null, cfg.r5());
+        finishDirtyFault(shared ? page : null, locked ? page : null);
         return new FaultResult.Handled(shared ? Kind.FILE_WRITE : Kind.FILE_READ);
     }
 
@@ -220,8 +222,8 @@ public final class Memory {
      * @param dirty  the page to dirty, or null for a read fault
      * @param locked the page whose lock we hold, or null
      */
-    private void finishDirtyFault(Page dirty, Page locked, boolean r5) {
-        if (dirty != null && locked != null && r5) {
+    private void finishDirtyFault(Page dirty, Page locked) {
+        if (dirty != null && locked != null && config.r5()) {
             writeback.setPageDirty(dirty);
             pageLock.unlockPage(locked);
             return;
@@ -322,7 +324,6 @@ public final class Memory {
      */
     private FaultResult doWpSharedAndUnlock(MmStruct mm, Vma vma, long ptep, Pte orig, Page old) {
         PageTables pt = mm.pageTables();
-        KernelConfigView cfg = new KernelConfigView(writeback);
         frames.getPage(old);
         mm.ptl.unlock();
         AddressSpaceOps.MkwriteResult r = vma.file().mapping().ops().pageMkwrite(old);
@@ -347,9 +348,9 @@ public final class Memory {
         pt.setPteAt(ptep, orig.mkyoung().mkdirty().mkwrite()); // ptep_set_access_flags: reuse
         mm.ptl.unlock();
         if (locked) {
-            finishDirtyFault(old, old, true);
+            finishDirtyFault(old, old);
         } else {
-            if (cfg.r3()) {
+            if (config.r3()) {
                 // "Yes, Virginia, this is actually required to prevent a race with
                 // clear_page_dirty_for_io() ..." (seed 000)
                 pageLock.waitOnPageLocked(old);
@@ -358,13 +359,6 @@ public final class Memory {
         }
         frames.putPage(old);
         return new FaultResult.Handled(Kind.FILE_WRITE);
-    }
-
-    /** The switches the fault paths read. */
-    private record KernelConfigView(boolean r3, boolean r5) {
-        KernelConfigView(PageWriteback wb) {
-            this(wb.config().r3(), wb.config().r5());
-        }
     }
 
     /**

@@ -161,7 +161,7 @@ public final class PageWriteback {
         AddressSpace mapping = page.mapping();
         if (mapping != null) {
             mapping.tagClear(page.index(), AddressSpace.Tag.WRITEBACK);
-            if (mapping.taggedIndexes(AddressSpace.Tag.DIRTY).isEmpty()) {
+            if (!mapping.hasTagged(AddressSpace.Tag.DIRTY)) {
                 mapping.setDirtiedWhen(-1);
             }
         }
