@@ -252,8 +252,11 @@ public final class Kernel implements Tlb, AutoCloseable {
         Process p = t.process();
         while (!p.exiting()) {
             Vcpu cpu = ensureOnCpu(t);
-            VmExit exit = cpu.run(budget());
-            account(cpu);
+            long budget = budget();
+            scheduler.events().guestEnter(t.task(), cpu.id(), budget);
+            VmExit exit = cpu.run(budget);
+            long retired = account(cpu);
+            scheduler.events().guestExit(t.task(), cpu.id(), exit, retired);
             if (limitReached(p)) {
                 break;
             }
@@ -273,12 +276,14 @@ public final class Kernel implements Tlb, AutoCloseable {
         return q;
     }
 
-    private void account(Vcpu cpu) {
+    /** Adds what {@code cpu} retired since last time to the totals and the clock; returns it. */
+    private long account(Vcpu cpu) {
         long now = cpu.instructions();
         long ran = now - lastCount[cpu.id()];
         lastCount[cpu.id()] = now;
         instructions += ran;
         scheduler.advanceClock(ran);
+        return ran;
     }
 
     private boolean limitReached(Process p) {
@@ -299,8 +304,13 @@ public final class Kernel implements Tlb, AutoCloseable {
     private void handleExit(UserThread t, VmExit exit) {
         switch (exit) {
             case VmExit.Syscall sc -> {
+                int cpu = cpuOf(t);
+                scheduler.events().syscallEntry(t.task(), cpu, sc);
                 scheduler.point(SchedPoint.SYSCALL_ENTRY);
                 long result = syscalls.dispatch(t, sc);
+                if (result != Syscalls.NO_RETURN) {
+                    scheduler.events().syscallExit(t.task(), cpu, sc, result);
+                }
                 if (result != Syscalls.NO_RETURN && !t.process().exiting()) {
                     ensureOnCpu(t).set(Register.RAX, result);
                 }
@@ -316,6 +326,8 @@ public final class Kernel implements Tlb, AutoCloseable {
     /** do_page_fault for a user-mode fault: mmap_sem for reading around handle_mm_fault. */
     private void doPageFault(UserThread t, VmExit.PageFault pf) {
         MmStruct mm = t.process().mm();
+        int cpu = cpuOf(t);
+        scheduler.events().pageFault(t.task(), cpu, pf);
         mm.mmapSem.downRead();
         FaultResult r;
         try {
@@ -323,6 +335,7 @@ public final class Kernel implements Tlb, AutoCloseable {
         } finally {
             mm.mmapSem.upRead();
         }
+        scheduler.events().pageFaultDone(t.task(), cpu, pf, r.getClass().getSimpleName());
         switch (r) {
             case FaultResult.Handled h -> { }
             case FaultResult.SigSegv s -> kill(t, ExitStatus.SIGSEGV, String.format(
@@ -366,7 +379,7 @@ public final class Kernel implements Tlb, AutoCloseable {
      * owner's registers (a context switch, done lazily when the CPU is next needed).
      */
     public Vcpu ensureOnCpu(UserThread t) {
-        int id = t.tid() % cpus.size();
+        int id = cpuOf(t);
         Vcpu cpu = cpus.get(id);
         UserThread owner = cpuOwner[id];
         if (owner != t) {
@@ -381,6 +394,16 @@ public final class Kernel implements Tlb, AutoCloseable {
             cpuOwner[id] = t;
         }
         return cpu;
+    }
+
+    /** The CPU that runs {@code t}. */
+    public int cpuOf(UserThread t) {
+        return t.tid() % cpus.size();
+    }
+
+    /** The virtual CPUs, by number. */
+    public List<Vcpu> cpus() {
+        return List.copyOf(cpus);
     }
 
     /**
@@ -442,6 +465,7 @@ public final class Kernel implements Tlb, AutoCloseable {
         for (Vcpu cpu : cpus) {
             if (cpu.pageTableRoot() == pgd) {
                 cpu.flushTlb();
+                scheduler.events().tlbFlush(cpu.id());
             }
         }
     }

@@ -82,7 +82,9 @@ public final class PageTables {
 
     /** set_pte_at: writes a pte (a scheduling point after the store). Caller holds ptl. */
     public void setPteAt(long ptep, Pte pte) {
+        long old = memory.readLongVolatile(ptep);
         memory.writeLongVolatile(ptep, pte.value());
+        scheduler.events().pteChange(ptep, old, pte.value());
         scheduler.point(SchedPoint.PTE_WRITE);
     }
 
@@ -90,6 +92,7 @@ public final class PageTables {
     public Pte ptepGetAndClear(long ptep) {
         long old = memory.readLongVolatile(ptep);
         memory.writeLongVolatile(ptep, 0);
+        scheduler.events().pteChange(ptep, old, 0);
         scheduler.point(SchedPoint.PTE_WRITE);
         return new Pte(old);
     }

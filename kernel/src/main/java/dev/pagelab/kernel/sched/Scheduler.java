@@ -37,6 +37,7 @@ public final class Scheduler {
     private volatile Throwable failure; // the first task failure, reported by run()
     private volatile String deadlock; // set when every task blocked for good
     private volatile boolean shutdown;
+    private KernelEvents events = KernelEvents.NONE; // set before run(); guarded by the baton
 
     public Scheduler(Strategy strategy) {
         this.strategy = strategy;
@@ -48,6 +49,15 @@ public final class Scheduler {
         t.state = Task.State.RUNNABLE;
         tasks.add(t);
         return t;
+    }
+
+    /** Where kernel events go (tracing, the shell); {@link KernelEvents#NONE} by default. */
+    public void setEvents(KernelEvents events) {
+        this.events = events;
+    }
+
+    public KernelEvents events() {
+        return events;
     }
 
     /** The running task (null before {@link #run} and after the end). */
@@ -100,9 +110,11 @@ public final class Scheduler {
     /** A scheduling point: the strategy may give the CPU to another runnable task. */
     public void point(SchedPoint point) {
         Task me = current;
+        events.schedPoint(me, point);
         wakeExpiredSleepers();
         Task next = strategy.pick(runnable(), me, point);
         if (next != me) {
+            events.taskSwitch(me, next, point);
             switchTo(me, next);
         }
     }
@@ -116,6 +128,7 @@ public final class Scheduler {
             throw new TaskKilled(); // deadlock: the run is over
         }
         if (next != me) {
+            events.taskSwitch(me, next, SchedPoint.YIELD);
             switchTo(me, next);
         } else {
             me.state = Task.State.RUNNABLE;
@@ -148,6 +161,7 @@ public final class Scheduler {
         }
         Task next = nextAfterBlocking(me);
         if (next != null) {
+            events.taskSwitch(me, next, SchedPoint.YIELD);
             handOff(next);
         }
         throw new TaskKilled();
