@@ -97,6 +97,11 @@ cow: fresh shared mapping unchanged
 cow: ok
 EOF
 
+expect racecount 0 "$BIN/racecount" <<'EOF'
+racecount: total 4 (expected 4)
+racecount: ok
+EOF
+
 expect threads 0 "$BIN/threads" <<'EOF'
 threads: 4 threads x 10000 increments
 threads: joined 4 threads

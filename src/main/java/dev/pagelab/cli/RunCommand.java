@@ -148,29 +148,8 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** A path if it names a file, else a built guest program. */
     private Path resolveProgram() {
-        Path asPath = Path.of(program);
-        if (Files.isRegularFile(asPath)) {
-            return asPath;
-        }
-        Path guest = Home.guestBinaries().resolve(program);
-        if (!program.contains("/") && Files.isRegularFile(guest)) {
-            return guest;
-        }
-        if (Files.isDirectory(asPath)) {
-            throw new UserError(program + ": is a directory", 126);
-        }
-        throw new UserError(program + ": no such file, and no built guest program of that name (have: "
-                + String.join(" ", guestNames()) + ")", 127);
-    }
-
-    private static List<String> guestNames() {
-        try (var s = Files.list(Home.guestBinaries())) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        } catch (IOException e) {
-            return List.of("none built");
-        }
+        return Programs.resolve(program);
     }
 
     static void printStats(PrintStream out, Stats s) {

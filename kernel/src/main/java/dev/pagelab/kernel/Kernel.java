@@ -46,10 +46,11 @@ public final class Kernel implements Tlb, AutoCloseable {
     /** How to build and run the machine. Change one field with the {@code withX} methods. */
     public record Options(long memoryBytes, int cpus, long quantum, long maxInstructions, Path hostDir,
                           InputStream stdin, OutputStream stdout, OutputStream stderr, KernelConfig config,
-                          Path disk, boolean checkDurability, long crashAtInstruction, boolean check) {
+                          Path disk, boolean checkDurability, long crashAtInstruction, boolean check,
+                          Strategy strategy, DiskFilesystem.Tunables tunables) {
         public static Options defaults(InputStream in, OutputStream out, OutputStream err) {
             return new Options(256L << 20, 1, 200_000, 0, null, in, out, err, KernelConfig.LINUX_2_6_30, null, false,
-                    0, false);
+                    0, false, Strategy.ROUND_ROBIN, DiskFilesystem.Tunables.DEFAULT);
         }
 
         /** The mutable twin of Options that the {@code withX} methods edit a copy of. */
@@ -61,6 +62,8 @@ public final class Kernel implements Tlb, AutoCloseable {
             OutputStream stdout, stderr;
             KernelConfig config;
             boolean checkDurability, check;
+            Strategy strategy;
+            DiskFilesystem.Tunables tunables;
         }
 
         private Options with(java.util.function.Consumer<Change> edit) {
@@ -78,9 +81,27 @@ public final class Kernel implements Tlb, AutoCloseable {
             c.checkDurability = checkDurability;
             c.crashAtInstruction = crashAtInstruction;
             c.check = check;
+            c.strategy = strategy;
+            c.tunables = tunables;
             edit.accept(c);
             return new Options(c.memoryBytes, c.cpus, c.quantum, c.maxInstructions, c.hostDir, c.stdin, c.stdout,
-                    c.stderr, c.config, c.disk, c.checkDurability, c.crashAtInstruction, c.check);
+                    c.stderr, c.config, c.disk, c.checkDurability, c.crashAtInstruction, c.check, c.strategy,
+                    c.tunables);
+        }
+
+        /** Virtual CPUs, each its own engine (and TLB) on the shared physical memory. */
+        public Options withCpus(int n) {
+            return with(c -> c.cpus = n);
+        }
+
+        /** Who runs next at each scheduling point (default: round-robin without kernel preemption). */
+        public Options withStrategy(Strategy s) {
+            return with(c -> c.strategy = s);
+        }
+
+        /** The periods of the flusher and the journal. */
+        public Options withTunables(DiskFilesystem.Tunables t) {
+            return with(c -> c.tunables = t);
         }
 
         /** The disk image to create or reuse (null: a fresh temporary image for this run). */
@@ -143,6 +164,9 @@ public final class Kernel implements Tlb, AutoCloseable {
         }
     }
 
+    /** What one kernel entry (system call or page fault) costs of a thread's time slice, in ns. */
+    static final long KERNEL_ENTRY_COST = 1_000;
+
     private final Options options; // immutable
     private final Machine machine; // owned
     private final FrameAllocator frames; // immutable reference
@@ -168,7 +192,7 @@ public final class Kernel implements Tlb, AutoCloseable {
         this.options = options;
         this.machine = new Machine(options.memoryBytes());
         this.frames = new FrameAllocator(machine.memory(), machine.firstFreeFrame());
-        this.scheduler = new Scheduler(Strategy.ROUND_ROBIN);
+        this.scheduler = new Scheduler(options.strategy());
         this.pageLock = new PageLock(scheduler);
         this.writeback = new PageWriteback(options.config(), scheduler, pageLock);
         this.rmap = new Rmap(options.config(), this, writeback);
@@ -181,7 +205,8 @@ public final class Kernel implements Tlb, AutoCloseable {
         this.lastCount = new long[options.cpus()];
         this.hostDirectory = new HostDirectory(options.hostDir(), frames);
         try {
-            this.storage = Storage.attach(options.disk(), scheduler, memory, options.config(), options.checkDurability());
+            this.storage = Storage.attach(options.disk(), scheduler, memory, options.config(), options.checkDurability(),
+                    options.tunables());
         } catch (java.io.IOException e) {
             machine.close();
             throw new BootException("disk image: " + e.getMessage());
@@ -236,6 +261,7 @@ public final class Kernel implements Tlb, AutoCloseable {
         } else if (options.check()) {
             problems.addAll(storage.endOfRunChecks(writeback));
         }
+        scheduler.hashEvent(process.exitStatus().shellStatus(), storage.oracle.violations().size(), problems.size());
         return new Result(process.exitStatus(), stats(), storage.oracle.violations(), problems);
     }
 
@@ -252,10 +278,11 @@ public final class Kernel implements Tlb, AutoCloseable {
         Process p = t.process();
         while (!p.exiting()) {
             Vcpu cpu = ensureOnCpu(t);
-            long budget = budget();
+            long budget = scheduler.budget(budget(t));
             scheduler.events().guestEnter(t.task(), cpu.id(), budget);
             VmExit exit = cpu.run(budget);
             long retired = account(cpu);
+            t.chargeSlice(retired);
             scheduler.events().guestExit(t.task(), cpu.id(), exit, retired);
             if (limitReached(p)) {
                 break;
@@ -265,8 +292,15 @@ public final class Kernel implements Tlb, AutoCloseable {
         exitThread(t);
     }
 
-    private long budget() {
-        long q = options.quantum();
+    /**
+     * The most {@code t} may run now: what is left of its time slice, cut to the instruction limit
+     * and the crash point. The strategy may choose less.
+     */
+    private long budget(UserThread t) {
+        if (t.sliceLeft() <= 0) {
+            t.refillSlice(options.quantum());
+        }
+        long q = t.sliceLeft();
         if (options.maxInstructions() > 0) {
             q = Math.min(q, Math.max(1, options.maxInstructions() - instructions));
         }
@@ -282,7 +316,7 @@ public final class Kernel implements Tlb, AutoCloseable {
         long ran = now - lastCount[cpu.id()];
         lastCount[cpu.id()] = now;
         instructions += ran;
-        scheduler.advanceClock(ran);
+        scheduler.retired(ran);
         return ran;
     }
 
@@ -308,18 +342,47 @@ public final class Kernel implements Tlb, AutoCloseable {
                 scheduler.events().syscallEntry(t.task(), cpu, sc);
                 scheduler.point(SchedPoint.SYSCALL_ENTRY);
                 long result = syscalls.dispatch(t, sc);
+                scheduler.hashEvent(sc.number(), result, t.tid());
                 if (result != Syscalls.NO_RETURN) {
                     scheduler.events().syscallExit(t.task(), cpu, sc, result);
                 }
                 if (result != Syscalls.NO_RETURN && !t.process().exiting()) {
                     ensureOnCpu(t).set(Register.RAX, result);
                 }
+                tickAfterKernelEntry(t);
             }
-            case VmExit.PageFault pf -> doPageFault(t, pf);
-            case VmExit.QuantumExpired q -> scheduler.point(SchedPoint.QUANTUM_END);
+            case VmExit.PageFault pf -> {
+                doPageFault(t, pf);
+                tickAfterKernelEntry(t);
+            }
+            case VmExit.QuantumExpired q -> {
+                scheduler.guestStoppedAt(q.rip());
+                if (t.sliceLeft() <= 0) {
+                    t.refillSlice(options.quantum());
+                    scheduler.point(SchedPoint.QUANTUM_END);
+                } else {
+                    scheduler.point(SchedPoint.PREEMPT);
+                }
+            }
             case VmExit.CpuException ce -> fatalException(t, ce);
             case VmExit.Halt h -> kill(t, ExitStatus.SIGSEGV, String.format(
                     "killed: SIGSEGV (jumped into the machine's exit page at rip 0x%x)", h.rip()));
+        }
+    }
+
+    /**
+     * The timer tick as seen on return to user mode: kernel work is charged to the thread's slice
+     * (a flat {@link #KERNEL_ENTRY_COST} per entry; unlike Linux, kernel time is not measured), so a
+     * thread that makes many system calls still loses the CPU when its slice is used up.
+     */
+    private void tickAfterKernelEntry(UserThread t) {
+        if (t.process().exiting()) {
+            return;
+        }
+        t.chargeSlice(KERNEL_ENTRY_COST);
+        if (t.sliceLeft() <= 0) {
+            t.refillSlice(options.quantum());
+            scheduler.point(SchedPoint.QUANTUM_END);
         }
     }
 
@@ -336,6 +399,7 @@ public final class Kernel implements Tlb, AutoCloseable {
             mm.mmapSem.upRead();
         }
         scheduler.events().pageFaultDone(t.task(), cpu, pf, r.getClass().getSimpleName());
+        scheduler.hashEvent(pf.address(), pf.errorCode(), r.getClass().getSimpleName().hashCode());
         switch (r) {
             case FaultResult.Handled h -> { }
             case FaultResult.SigSegv s -> kill(t, ExitStatus.SIGSEGV, String.format(
@@ -362,7 +426,7 @@ public final class Kernel implements Tlb, AutoCloseable {
         t.process().beginExit(ExitStatus.killed(signal, report));
     }
 
-    static String signalName(int signal) {
+    public static String signalName(int signal) {
         return switch (signal) {
             case ExitStatus.SIGILL -> "SIGILL";
             case ExitStatus.SIGBUS -> "SIGBUS";

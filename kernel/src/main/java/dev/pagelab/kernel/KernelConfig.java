@@ -38,6 +38,22 @@ public record KernelConfig(String name, boolean r1, boolean r2, boolean r3, bool
         throw new IllegalArgumentException("no kernel preset " + name + " (have 2.6.5 2.6.19 2.6.20 2.6.22 2.6.27 2.6.30)");
     }
 
+    /**
+     * Exactly the fixes named ("R1,R3", or "none"), for switch combinations that no release had;
+     * named after them ("fixes R1,R3").
+     */
+    public static KernelConfig withFixes(String fixes) {
+        List<String> f = fixes.equalsIgnoreCase("none") ? List.of()
+                : List.of(fixes.toUpperCase(java.util.Locale.ROOT).split(","));
+        for (String x : f) {
+            if (!x.matches("R[1-5]")) {
+                throw new IllegalArgumentException("unknown fix '" + x + "' (have R1 R2 R3 R4 R5, or none)");
+            }
+        }
+        return new KernelConfig(f.isEmpty() ? "fixes-none" : "fixes-" + String.join("+", f), f.contains("R1"),
+                f.contains("R2"), f.contains("R3"), f.contains("R4"), f.contains("R5"));
+    }
+
     /** "2.6.30 [R1 R2 R3 R4 R5]". */
     @Override
     public String toString() {

@@ -44,8 +44,8 @@ final class Storage implements AutoCloseable {
     }
 
     /** Creates (mkfs) or opens (mount, with recovery if it was not cleanly unmounted) the image. */
-    static Storage attach(Path image, Scheduler scheduler, Memory memory, KernelConfig config, boolean checkDurability)
-            throws IOException, BootException {
+    static Storage attach(Path image, Scheduler scheduler, Memory memory, KernelConfig config, boolean checkDurability,
+                          DiskFilesystem.Tunables tunables) throws IOException, BootException {
         boolean temporary = image == null;
         Path path = temporary ? Files.createTempFile("pagelab-", ".img") : image;
         VirtualDisk disk;
@@ -70,7 +70,7 @@ final class Storage implements AutoCloseable {
             throw new BootException(path + ": " + e.getMessage());
         }
         DurabilityOracle oracle = new DurabilityOracle(checkDurability);
-        DiskFilesystem sb = new DiskFilesystem(fs, disk, scheduler, memory, config, DiskFilesystem.Tunables.DEFAULT,
+        DiskFilesystem sb = new DiskFilesystem(fs, disk, scheduler, memory, config, tunables,
                 oracle);
         return new Storage(path, temporary, disk, fs, sb, oracle);
     }

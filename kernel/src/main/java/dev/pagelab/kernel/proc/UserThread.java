@@ -13,6 +13,7 @@ public final class UserThread {
     private Task task; // set once when the scheduler task is created
     long[] savedRegisters; // user state while another thread owns the CPU, else stale
     private long clearChildTid; // set_tid_address / CLONE_CHILD_CLEARTID
+    private long sliceLeft; // virtual ns left of the time slice (the timer tick at 0)
 
     public UserThread(int tid, Process process, long[] registers) {
         this.tid = tid;
@@ -27,6 +28,9 @@ public final class UserThread {
     public long clearChildTid() { return clearChildTid; }
     public void setClearChildTid(long addr) { this.clearChildTid = addr; }
     public long[] savedRegisters() { return savedRegisters; }
+    public long sliceLeft() { return sliceLeft; }
+    public void chargeSlice(long ns) { sliceLeft -= ns; }
+    public void refillSlice(long ns) { sliceLeft = ns; }
     public void saveRegisters(long[] regs) { this.savedRegisters = regs; }
 
     /** A fresh user state: everything zero but RIP, RSP and RFLAGS (IF and bit 1). */
