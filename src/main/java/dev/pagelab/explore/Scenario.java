@@ -1,5 +1,6 @@
 package dev.pagelab.explore;
 
+import dev.pagelab.emulator.Machine;
 import dev.pagelab.kernel.BootException;
 import dev.pagelab.kernel.Kernel;
 import dev.pagelab.kernel.KernelConfig;
@@ -53,6 +54,23 @@ public record Scenario(Path program, List<String> argv, KernelConfig config, int
         ElfFile.read(program);
     }
 
+    /** Each worker thread's machine, kept between runs (engines, translated code, RAM). */
+    private static final ThreadLocal<Machine> MACHINES = new ThreadLocal<>();
+
+    /** A machine for this thread's next run: its previous one if it fits. */
+    private Machine machine() {
+        Machine m = MACHINES.get();
+        if (m != null && (m.memory().size() != memoryBytes || m.cpus().size() < cpus)) {
+            m.close();
+            m = null;
+        }
+        if (m == null) {
+            m = new Machine(memoryBytes);
+            MACHINES.set(m);
+        }
+        return m;
+    }
+
     /** Runs the scenario once under {@code strategy}. Never throws for a failing guest or kernel. */
     public Outcome run(Strategy strategy, Observe observe) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -62,11 +80,12 @@ public record Scenario(Path program, List<String> argv, KernelConfig config, int
                 .withMaxInstructions(maxInstructions);
         Kernel kernel;
         try {
-            kernel = new Kernel(options);
+            kernel = new Kernel(options, machine());
         } catch (BootException e) {
             throw new IllegalStateException("explore: cannot boot the machine: " + e.getMessage(), e);
         }
         try (kernel) {
+            kernel.keepTranslatedCode();
             Scheduler s = kernel.scheduler();
             if (observe.decisionLog()) {
                 s.keepDecisionLog();

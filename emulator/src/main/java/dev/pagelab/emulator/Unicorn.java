@@ -80,6 +80,9 @@ public final class Unicorn implements AutoCloseable {
         this.scratch = arena.allocate(64, 16);
     }
 
+    /** The translated-code buffer of each engine. */
+    static final int TCG_BUFFER_BYTES = 32 << 20;
+
     /** {@code uc_open(UC_ARCH_X86, UC_MODE_64)}. */
     public static Unicorn openX86_64() {
         UnicornLibrary lib = UnicornLibrary.get();
@@ -87,7 +90,13 @@ public final class Unicorn implements AutoCloseable {
         try {
             MemorySegment out = arena.allocate(ADDRESS);
             lib.check("uc_open", (int) lib.ucOpen.invokeExact(UcConst.UC_ARCH_X86, UcConst.UC_MODE_64, out));
-            return new Unicorn(lib, arena, out.get(ADDRESS, 0));
+            MemorySegment uc = out.get(ADDRESS, 0);
+            // Before the engine initializes itself lazily: a small translation buffer. The default
+            // (1 GiB) makes every uc_ctl TB flush take hundreds of milliseconds; the guests'
+            // code fits many times over in this, and a full buffer is flushed by the engine itself.
+            lib.check("uc_ctl(UC_CTL_TCG_BUFFER_SIZE)", (int) lib.ucCtl1Int.invokeExact(uc,
+                    UcConst.UC_CTL_TCG_BUFFER_SIZE_WRITE, TCG_BUFFER_BYTES));
+            return new Unicorn(lib, arena, uc);
         } catch (Throwable t) {
             arena.close();
             throw UnicornLibrary.rethrow(t);

@@ -168,7 +168,8 @@ public final class Kernel implements Tlb, AutoCloseable {
     static final long KERNEL_ENTRY_COST = 1_000;
 
     private final Options options; // immutable
-    private final Machine machine; // owned
+    private final Machine machine; // owned unless borrowed
+    private final boolean borrowedMachine; // immutable: the machine outlives this kernel (exploration)
     private final FrameAllocator frames; // immutable reference
     private final Scheduler scheduler; // immutable reference
     private final Memory memory; // immutable reference
@@ -184,13 +185,29 @@ public final class Kernel implements Tlb, AutoCloseable {
     private long instructions; // retired by all CPUs; guarded by the baton
     private final long[] lastCount; // each CPU's count when last accounted; guarded by the baton
     private int nextId = 1; // pids and tids; guarded by the baton
+    private boolean keepTranslatedCode; // see keepTranslatedCode(); guarded by the baton
 
     public Kernel(Options options) throws BootException {
+        this(options, null);
+    }
+
+    /**
+     * Boots on {@code reuse} if given: a machine of {@code options.memoryBytes()} that an earlier
+     * kernel ran on and closed. Its engines keep their state (only the TLBs and translated code are
+     * dropped) and its RAM is not cleared: every frame is zeroed or overwritten when it is
+     * allocated, so nothing of the earlier run can be seen. What makes exploration cheap.
+     */
+    public Kernel(Options options, Machine reuse) throws BootException {
         if (options.cpus() < 1) {
             throw new IllegalArgumentException("Kernel: need at least one CPU");
         }
+        if (reuse != null && reuse.memory().size() != options.memoryBytes()) {
+            throw new IllegalArgumentException("Kernel: the machine to reuse has " + reuse.memory().size()
+                    + " bytes of RAM, the options ask for " + options.memoryBytes());
+        }
         this.options = options;
-        this.machine = new Machine(options.memoryBytes());
+        this.borrowedMachine = reuse != null;
+        this.machine = reuse != null ? reuse : new Machine(options.memoryBytes());
         this.frames = new FrameAllocator(machine.memory(), machine.firstFreeFrame());
         this.scheduler = new Scheduler(options.strategy());
         this.pageLock = new PageLock(scheduler);
@@ -198,20 +215,28 @@ public final class Kernel implements Tlb, AutoCloseable {
         this.rmap = new Rmap(options.config(), this, writeback);
         this.memory = new Memory(frames, this, writeback);
         this.uaccess = new UserAccess(memory);
+        List<Vcpu> existing = machine.cpus();
         for (int i = 0; i < options.cpus(); i++) {
-            cpus.add(machine.createVcpu(true));
+            cpus.add(i < existing.size() ? existing.get(i) : machine.createVcpu(true));
         }
         this.cpuOwner = new UserThread[options.cpus()];
         this.lastCount = new long[options.cpus()];
+        for (Vcpu cpu : cpus) {
+            lastCount[cpu.id()] = cpu.instructions();
+            if (borrowedMachine) {
+                cpu.setPageTableRoot(machine.idleRoot());
+                cpu.flushTlb();
+            }
+        }
         this.hostDirectory = new HostDirectory(options.hostDir(), frames);
         try {
             this.storage = Storage.attach(options.disk(), scheduler, memory, options.config(), options.checkDurability(),
                     options.tunables());
         } catch (java.io.IOException e) {
-            machine.close();
+            closeMachine();
             throw new BootException("disk image: " + e.getMessage());
         } catch (BootException e) {
-            machine.close();
+            closeMachine();
             throw e;
         }
         this.syscalls = new Syscalls(this);
@@ -534,8 +559,22 @@ public final class Kernel implements Tlb, AutoCloseable {
         }
     }
 
+    /**
+     * Exploration re-runs one static program on one machine many times: its code pages hold the
+     * same bytes at the same virtual addresses in every run, so code translated in one run is
+     * right in the next, and the engines keep it (a translation flush costs milliseconds per CPU,
+     * more than a whole run of a small scenario). Unlike plain runs, freeing a code frame then
+     * does not flush translated code. Only for programs that never map other code.
+     */
+    public void keepTranslatedCode() {
+        keepTranslatedCode = true;
+    }
+
     @Override
     public void flushCodeCaches() {
+        if (keepTranslatedCode) {
+            return;
+        }
         for (Vcpu cpu : cpus) {
             cpu.flushTranslationCache();
         }
@@ -563,6 +602,17 @@ public final class Kernel implements Tlb, AutoCloseable {
     @Override
     public void close() {
         storage.close();
-        machine.close();
+        closeMachine();
+    }
+
+    /** Closes the machine, or hands a borrowed one back idle (CPUs on the idle page tables). */
+    private void closeMachine() {
+        if (!borrowedMachine) {
+            machine.close();
+            return;
+        }
+        for (Vcpu cpu : cpus) {
+            cpu.setPageTableRoot(machine.idleRoot());
+        }
     }
 }

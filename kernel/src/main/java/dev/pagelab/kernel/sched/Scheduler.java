@@ -397,8 +397,8 @@ public final class Scheduler {
     }
 
     private void start(Task t) {
-        Thread thread = new Thread(() -> body(t), "pagelab-" + t.name() + "-" + t.id());
-        thread.setDaemon(true);
+        // Virtual threads: a hand-off is a continuation switch, not an OS context switch.
+        Thread thread = Thread.ofVirtual().name("pagelab-" + t.name() + "-" + t.id()).unstarted(() -> body(t));
         t.thread = thread;
         thread.start();
     }
