@@ -102,6 +102,11 @@ racecount: total 4 (expected 4)
 racecount: ok
 EOF
 
+expect "msyncloop 100000" 0 "$BIN/msyncloop" ml.dat 100000 <<'EOF'
+msyncloop: 100000 stores, the syncer ran after them
+msyncloop: ok
+EOF
+
 expect threads 0 "$BIN/threads" <<'EOF'
 threads: 4 threads x 10000 increments
 threads: joined 4 threads

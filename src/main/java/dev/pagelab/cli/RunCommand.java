@@ -81,6 +81,11 @@ final class RunCommand implements Callable<Integer> {
             description = "Instructions a thread runs before the scheduler may switch. Default: ${DEFAULT-VALUE}.")
     long quantum;
 
+    @Option(names = "--cpus", paramLabel = "N", defaultValue = "1",
+            description = "Virtual CPUs, each its own engine and TLB on the shared RAM; threads are placed on them "
+                    + "by thread id. Default: ${DEFAULT-VALUE}.")
+    int cpus;
+
     @Override
     public Integer call() throws IOException {
         Path exe = resolveProgram();
@@ -95,7 +100,7 @@ final class RunCommand implements Callable<Integer> {
         }
         Kernel.Options options = Kernel.Options.defaults(new FileInputStream(FileDescriptor.in), out, err)
                 .withHostDir(hostDir).withMaxInstructions(maxInstructions).withQuantum(quantum)
-                .withMemory(memoryMiB << 20).withDisk(disk).withCheck(check).withCheckDurability(checkDurability)
+                .withMemory(memoryMiB << 20).withCpus(cpus).withDisk(disk).withCheck(check).withCheckDurability(checkDurability)
                 .withConfig(config);
         List<String> argv = new ArrayList<>();
         argv.add(program);
@@ -135,8 +140,9 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private void validate() {
-        if (maxInstructions < 0 || quantum < 1 || memoryMiB < 4 || memoryMiB > 16384) {
-            throw new UserError("run: need --max-instructions >= 0, --quantum >= 1, 4 <= --memory <= 16384");
+        if (maxInstructions < 0 || quantum < 1 || memoryMiB < 4 || memoryMiB > 16384 || cpus < 1 || cpus > 64) {
+            throw new UserError("run: need --max-instructions >= 0, --quantum >= 1, 4 <= --memory <= 16384, "
+                    + "1 <= --cpus <= 64");
         }
         if (hostDir != null && !Files.isDirectory(hostDir)) {
             throw new UserError("run: --host-dir " + hostDir + " is not a directory");
