@@ -83,7 +83,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path exe = resolveProgram();
+        Path exe = resolveProgram(program);
         validate();
         OutputStream out = new FileOutputStream(FileDescriptor.out);
         OutputStream err = new FileOutputStream(FileDescriptor.err);
@@ -148,8 +148,8 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** A path if it names a file, else a built guest program. */
-    private Path resolveProgram() {
+    /** A path if it names a file, else a built guest program (also for the shell's load). */
+    static Path resolveProgram(String program) {
         Path asPath = Path.of(program);
         if (Files.isRegularFile(asPath)) {
             return asPath;
@@ -165,7 +165,7 @@ final class RunCommand implements Callable<Integer> {
                 + String.join(" ", guestNames()) + ")", 127);
     }
 
-    private static List<String> guestNames() {
+    static List<String> guestNames() {
         try (var s = Files.list(Home.guestBinaries())) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         } catch (IOException e) {
