@@ -94,8 +94,14 @@ final class ShellCommand implements Callable<Integer> {
             if (program != null) {
                 shell.loadAtStart(program, args);
             }
-            return Interactive.run(shell, terminal, Path.of(System.getProperty("user.home"), ".pagelab_history"));
+            return Interactive.run(shell, terminal, historyFile());
         }
+    }
+
+    /** ~/.pagelab_history, home being $HOME (as for any shell), else Java's user.home. */
+    private static Path historyFile() {
+        String home = System.getenv("HOME");
+        return Path.of(home != null && !home.isEmpty() ? home : System.getProperty("user.home"), ".pagelab_history");
     }
 
     private String script() throws IOException {

@@ -244,7 +244,7 @@ final class Debugger implements KernelEvents, LongUnaryOperator {
                 break;
             }
         }
-        boolean wanted = hit != null || generic(Event.SCHED);
+        boolean wanted = hit != null || generic(Event.SCHED, current);
         if (wanted) {
             String where = KernelFunctions.innermost();
             String inside = hit instanceof Breakpoint.KernelFunction f && !f.linuxName().equals(where)
@@ -281,7 +281,7 @@ final class Debugger implements KernelEvents, LongUnaryOperator {
         if (mode == Mode.FREE) {
             return;
         }
-        if (generic(Event.SWITCH)) {
+        if (generic(Event.SWITCH, from)) {
             report(from, null, Event.SWITCH, "task switch " + who(from) + " -> " + who(to) + " ("
                     + reason.name().toLowerCase(Locale.ROOT) + ")");
         }
@@ -312,7 +312,7 @@ final class Debugger implements KernelEvents, LongUnaryOperator {
                     + exitNote(exit));
             return;
         }
-        if (generic(Event.GUEST_EXIT)) {
+        if (generic(Event.GUEST_EXIT, task)) {
             report(task, null, Event.GUEST_EXIT, "guest exit on cpu " + cpu + " after " + retired
                     + " instructions: " + exitText(exit));
         }
@@ -355,7 +355,7 @@ final class Debugger implements KernelEvents, LongUnaryOperator {
                 break;
             }
         }
-        if (hit != null || generic(Event.SYSCALL)) {
+        if (hit != null || generic(Event.SYSCALL, task)) {
             report(task, hit, Event.SYSCALL, String.format("syscall %s(0x%x, 0x%x, 0x%x, 0x%x, 0x%x, 0x%x)",
                     syscallName(call.number()), call.arg1(), call.arg2(), call.arg3(), call.arg4(), call.arg5(),
                     call.arg6()));
@@ -364,7 +364,7 @@ final class Debugger implements KernelEvents, LongUnaryOperator {
 
     @Override
     public void syscallExit(Task task, int cpu, VmExit.Syscall call, long result) {
-        if (mode != Mode.FREE && generic(Event.SYSCALL_EXIT)) {
+        if (mode != Mode.FREE && generic(Event.SYSCALL_EXIT, task)) {
             report(task, null, Event.SYSCALL_EXIT, "syscall " + syscallName(call.number()) + " returns "
                     + (result < 0 && result > -4096 ? Long.toString(result) : "0x" + Long.toHexString(result)));
         }
@@ -385,7 +385,7 @@ final class Debugger implements KernelEvents, LongUnaryOperator {
                 break;
             }
         }
-        if (hit != null || generic(Event.FAULT)) {
+        if (hit != null || generic(Event.FAULT, task)) {
             report(task, hit, Event.FAULT, faultText(fault) + " rip 0x" + Long.toHexString(fault.rip())
                     + symbolizer.apply(fault.rip()));
         }
@@ -407,14 +407,14 @@ final class Debugger implements KernelEvents, LongUnaryOperator {
 
     @Override
     public void pageFaultDone(Task task, int cpu, VmExit.PageFault fault, String outcome) {
-        if (mode != Mode.FREE && generic(Event.FAULT_DONE)) {
+        if (mode != Mode.FREE && generic(Event.FAULT_DONE, task)) {
             report(task, null, Event.FAULT_DONE, faultText(fault) + " done: " + outcome);
         }
     }
 
     @Override
     public void pteChange(long ptep, long oldValue, long newValue) {
-        if (mode != Mode.FREE && generic(Event.PTE)) {
+        if (mode != Mode.FREE && generic(Event.PTE, kernel.scheduler().current())) {
             report(kernel.scheduler().current(), null, Event.PTE, String.format("pte at pa 0x%x: 0x%x [%s] -> 0x%x [%s]",
                     ptep, oldValue, new Pte(oldValue).flagNames(), newValue, new Pte(newValue).flagNames()));
         }
@@ -422,14 +422,18 @@ final class Debugger implements KernelEvents, LongUnaryOperator {
 
     @Override
     public void tlbFlush(int cpu) {
-        if (mode != Mode.FREE && generic(Event.TLB)) {
+        if (mode != Mode.FREE && generic(Event.TLB, kernel.scheduler().current())) {
             report(kernel.scheduler().current(), null, Event.TLB, "tlb flush on cpu " + cpu);
         }
     }
 
-    /** Whether the mode (step, until, Ctrl-C) wants a stop at an event of this kind. */
-    private boolean generic(Event e) {
-        return interrupt || mode == Mode.STEP || mode == Mode.UNTIL && until == e;
+    /**
+     * Whether the mode (step, until) or Ctrl-C wants a stop at an event of this kind in {@code t}.
+     * Ctrl-C waits for a user thread's event (the kernel threads' are between its quanta).
+     */
+    private boolean generic(Event e, Task t) {
+        return interrupt && t != null && t.owner() instanceof UserThread || mode == Mode.STEP
+                || mode == Mode.UNTIL && until == e;
     }
 
     private void report(Task task, Breakpoint hit, Event e, String text) {
