@@ -251,9 +251,14 @@ public final class Shell {
         }
     }
 
+    /** Up to the first ". " followed by a capital (so "e.g. x" and "0x... or" do not end it). */
     private static String firstSentence(String s) {
-        int dot = s.indexOf(". ");
-        return dot < 0 ? s : s.substring(0, dot + 1);
+        for (int dot = s.indexOf(". "); dot >= 0; dot = s.indexOf(". ", dot + 1)) {
+            if (dot + 2 < s.length() && Character.isUpperCase(s.charAt(dot + 2))) {
+                return s.substring(0, dot + 1);
+            }
+        }
+        return s;
     }
 
     private static void need(List<String> a, int n, String usage) {
