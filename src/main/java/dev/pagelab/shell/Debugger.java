@@ -272,14 +272,14 @@ final class Debugger implements KernelEvents, LongUnaryOperator {
 
     @Override
     public void taskSwitch(Task from, Task to, SchedPoint reason) {
+        if (mode == Mode.FREE) {
+            return;
+        }
         if (from.state() == Task.State.BLOCKED) {
             String where = KernelFunctions.innermost();
             waitsIn.put(from, where == null ? "?" : where);
         } else {
             waitsIn.remove(from);
-        }
-        if (mode == Mode.FREE) {
-            return;
         }
         if (generic(Event.SWITCH, from)) {
             report(from, null, Event.SWITCH, "task switch " + who(from) + " -> " + who(to) + " ("

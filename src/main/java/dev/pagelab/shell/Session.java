@@ -117,6 +117,11 @@ final class Session {
     /** continue, step, stepi, until: resumes the stopped machine. */
     void resume(Debugger.Mode mode, Debugger.Event until, long instructions) {
         requireStopped();
+        Task t = debugger.stoppedTask();
+        if (mode == Debugger.Mode.STEPI && (t == null || !(t.owner() instanceof UserThread))) {
+            throw new ShellError("stepi: stopped in " + Debugger.who(t) + ", a kernel thread (step or continue "
+                    + "to a user thread's event first)");
+        }
         show(debugger.resume(mode, until, instructions));
     }
 
