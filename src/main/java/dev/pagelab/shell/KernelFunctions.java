@@ -1,6 +1,7 @@
 package dev.pagelab.shell;
 
 import dev.pagelab.kernel.Kernel;
+import dev.pagelab.kernel.sched.SchedPoint;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.net.URISyntaxException;
@@ -129,8 +130,8 @@ final class KernelFunctions {
     }
 
     /** {@code PAGE_FLAG} for "page_flag", case-insensitive, or null. */
-    static dev.pagelab.kernel.sched.SchedPoint point(String word) {
-        for (dev.pagelab.kernel.sched.SchedPoint p : dev.pagelab.kernel.sched.SchedPoint.values()) {
+    static SchedPoint point(String word) {
+        for (SchedPoint p : SchedPoint.values()) {
             if (p.name().equalsIgnoreCase(word)) {
                 return p;
             }
@@ -140,7 +141,7 @@ final class KernelFunctions {
 
     /** The scheduling point kinds in lower case. */
     static List<String> pointNames() {
-        return Stream.of(dev.pagelab.kernel.sched.SchedPoint.values()).map(p -> p.name().toLowerCase(Locale.ROOT))
+        return Stream.of(SchedPoint.values()).map(p -> p.name().toLowerCase(Locale.ROOT))
                 .toList();
     }
 }

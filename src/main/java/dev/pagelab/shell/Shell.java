@@ -356,7 +356,6 @@ public final class Shell {
     }
 
     private Breakpoint faultBreak(List<String> a) {
-        int id;
         if (a.size() < 2) {
             return new Breakpoint.Fault(session.nextBreakpointId(), 0, -1L, "");
         }
@@ -373,8 +372,7 @@ public final class Shell {
         if (Long.compareUnsigned(end, start) <= 0) {
             throw new ShellError("break fault START-END: END must be above START");
         }
-        id = session.nextBreakpointId();
-        return new Breakpoint.Fault(id, start, end, "");
+        return new Breakpoint.Fault(session.nextBreakpointId(), start, end, "");
     }
 
     private Breakpoint kernelBreak(List<String> a) {

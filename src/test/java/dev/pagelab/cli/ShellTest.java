@@ -152,6 +152,27 @@ class ShellTest {
     }
 
     @Test
+    void faultRangeBreakpointFormatsAndTwoCpus() {
+        Cli.Result r = Cli.runIn(dir, "shell", "--cpus", "2", "threads", "2", "1000", "-c",
+                "break fault 0x7fffbf7fd000-0x7fffbf7fe000; run; x/2xg $rsp; x/2dg $rsp; x/1uw $rsp; delete; "
+                        + "break syscall futex; continue; tasks; continue");
+        assertEquals(0, r.exit(), r.toString());
+        String out = r.out();
+        assertTrue(after(out, "run").contains("Breakpoint 1: threads[1/1]: page fault at 0x7fffbf7fd"), out);
+        Matcher hex = Pattern.compile(": 0x([0-9a-f]{16}) 0x([0-9a-f]{16})\n").matcher(after(out, "x/2xg $rsp"));
+        assertTrue(hex.find(), out);
+        String dec = Long.parseUnsignedLong(hex.group(1), 16) + " " + Long.parseUnsignedLong(hex.group(2), 16);
+        assertTrue(after(out, "x/2dg $rsp").endsWith(": " + dec + "\n"), out);
+        assertTrue(after(out, "x/1uw $rsp").endsWith(": " + (Long.parseUnsignedLong(hex.group(1), 16) & 0xffffffffL)
+                + "\n"), out);
+        String tasks = after(out, "tasks");
+        assertTrue(tasks.matches("(?s).*\\* 0 +threads\\[1/1\\] +RUNNABLE +1 .*"), tasks);
+        assertTrue(tasks.matches("(?s).*threads\\[1/2\\] +RUNNABLE +0 .*"), tasks);
+        assertTrue(out.contains("threads: total 2000 (expected 2000)") && out.endsWith("program exited with status 0\n"),
+                out);
+    }
+
+    @Test
     void badInputGivesOneErrorLineAndTheSessionGoesOn() throws IOException {
         List<String> bad = List.of("frobnicate", "regs", "x/4xg 0x1000", "pt 0x1000", "continue", "step", "stepi",
                 "kill", "sync", "crash", "tasks", "page 5", "dirty m.dat", "disk ls", "stats", "run",
