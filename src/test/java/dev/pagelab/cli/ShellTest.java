@@ -205,6 +205,22 @@ class ShellTest {
     }
 
     @Test
+    void withoutATerminalTheShellReadsItsCommandsFromStdin() throws Exception {
+        List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "-Dpagelab.home=" + System.getProperty("pagelab.home"), "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "shell", "hello");
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        try (var in = p.getOutputStream()) {
+            in.write("break syscall write\nrun\nx/s $rsi\ncontinue\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), out);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(after(out, "x/s $rsi").endsWith(": \"hello, world\\x0a\"\n"), out);
+        assertTrue(out.endsWith("hello, world\nprogram exited with status 0\n"), out);
+    }
+
+    @Test
     void optionErrorsAreOneLine() {
         Cli.Result both = Cli.run("shell", "-c", "help", "--batch", "x");
         assertEquals(2, both.exit(), both.toString());
