@@ -132,6 +132,11 @@ expect "faultstorm 100" 0 "$BIN/faultstorm" 100 <<'EOF'
 faultstorm: touched 100 pages
 EOF
 
+expect "spin 1000" 0 "$BIN/spin" 1000 <<'EOF'
+spin: counting to N
+spin: 1000 iterations
+EOF
+
 expect segv 139 "$BIN/segv" <<'EOF'
 segv: storing to NULL (expect SIGSEGV)
 EOF

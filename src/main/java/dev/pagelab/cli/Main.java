@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         description = "An emulated x86-64 machine and a Linux-like mini-kernel for reproducing the dirty-page "
                 + "races of Linux 2.6.",
         subcommands = {RunCommand.class, ExploreCommand.class, ReplayCommand.class, ShrinkCommand.class,
-            SelfTestCommand.class, BenchCommand.class, DiskCommand.class, CommandLine.HelpCommand.class})
+            ShellCommand.class, SelfTestCommand.class, BenchCommand.class, DiskCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final String VERSION = "0.1.0";
 

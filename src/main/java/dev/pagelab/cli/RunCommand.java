@@ -88,7 +88,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path exe = resolveProgram();
+        Path exe = resolveProgram(program);
         validate();
         OutputStream out = new FileOutputStream(FileDescriptor.out);
         OutputStream err = new FileOutputStream(FileDescriptor.err);
@@ -154,7 +154,8 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private Path resolveProgram() {
+    /** A path if it names a file, else a built guest program (also for the shell's load). */
+    static Path resolveProgram(String program) {
         return Programs.resolve(program);
     }
 

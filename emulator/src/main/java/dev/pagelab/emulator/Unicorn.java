@@ -323,14 +323,20 @@ public final class Unicorn implements AutoCloseable {
      * stops the engine before the instruction that would exceed the limit.
      */
     public Budget hookInstructionBudget() {
-        MemorySegment budget = arena.allocate(16, 8);
+        MemorySegment budget = arena.allocate(8L * (5 + Budget.MAX_BREAKPOINTS), 8);
         hookAdd(UcConst.UC_HOOK_CODE, lib.countInsnHook(), budget, 1, 0, 0);
         return new Budget(budget);
     }
 
-    /** The counter and limit shared with the native code hook. */
+    /**
+     * The counter, limit and breakpoints shared with the native code hook (struct pagelab_budget
+     * in pagelab_hooks.c).
+     */
     public static final class Budget {
-        private final MemorySegment cells; // [executed, limit]
+        /** PAGELAB_MAX_BREAKS of the native hook. */
+        public static final int MAX_BREAKPOINTS = 32;
+        private static final long USER_STARTED = 16, HIT = 24, NBREAKS = 32, BREAKS = 40;
+        private final MemorySegment cells; // [executed, limit, user_started, hit, nbreaks, breaks...]
 
         Budget(MemorySegment cells) {
             this.cells = cells;
@@ -344,6 +350,25 @@ public final class Unicorn implements AutoCloseable {
         public void start(long limit) {
             cells.set(JAVA_LONG, 0, 0L);
             cells.set(JAVA_LONG, 8, limit);
+            cells.set(JAVA_LONG, USER_STARTED, 0L);
+            cells.set(JAVA_LONG, HIT, 0L);
+        }
+
+        /** The breakpoint address the last run stopped before, or 0. */
+        public long breakpointHit() {
+            return cells.get(JAVA_LONG, HIT);
+        }
+
+        /** Replaces the breakpoint addresses (user addresses; at most {@link #MAX_BREAKPOINTS}). */
+        public void setBreakpoints(long[] addresses) {
+            if (addresses.length > MAX_BREAKPOINTS) {
+                throw new IllegalArgumentException("setBreakpoints: at most " + MAX_BREAKPOINTS + " breakpoints");
+            }
+            cells.set(JAVA_LONG, NBREAKS, 0L);
+            for (int i = 0; i < addresses.length; i++) {
+                cells.set(JAVA_LONG, BREAKS + 8L * i, addresses[i]);
+            }
+            cells.set(JAVA_LONG, NBREAKS, addresses.length);
         }
     }
 

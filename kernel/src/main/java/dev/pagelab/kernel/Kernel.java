@@ -186,6 +186,7 @@ public final class Kernel implements Tlb, AutoCloseable {
     private final long[] lastCount; // each CPU's count when last accounted; guarded by the baton
     private int nextId = 1; // pids and tids; guarded by the baton
     private boolean keepTranslatedCode; // see keepTranslatedCode(); guarded by the baton
+    private java.util.function.LongUnaryOperator budgetHook = q -> q; // set before run(); guarded by the baton
 
     public Kernel(Options options) throws BootException {
         this(options, null);
@@ -254,6 +255,17 @@ public final class Kernel implements Tlb, AutoCloseable {
     public Options options() { return options; }
     public DiskFilesystem filesystem() { return storage.sb; }
     public Path diskImage() { return storage.image(); }
+    public DurabilityOracle oracle() { return storage.oracle; }
+
+    /**
+     * A debugger's say over each guest run: {@code hook} gets the budget the kernel chose and
+     * returns the one to use (the shell's {@code stepi N} runs exactly N instructions). Called by
+     * the running task just before it enters guest code, with the machine otherwise stopped, so it
+     * may block like a {@link dev.pagelab.kernel.sched.KernelEvents} observer. Set before {@link #run}.
+     */
+    public void setBudgetHook(java.util.function.LongUnaryOperator hook) {
+        this.budgetHook = hook;
+    }
 
     /** Loads {@code executable} as process 1, runs it to the end, and tears everything down. */
     public Result run(Path executable, List<String> argv, List<String> envp) throws ElfException, IOException {
@@ -332,7 +344,7 @@ public final class Kernel implements Tlb, AutoCloseable {
         if (options.crashAtInstruction() > 0 && !storage.crashed()) {
             q = Math.min(q, Math.max(1, options.crashAtInstruction() - instructions));
         }
-        return q;
+        return Math.max(1, Math.min(q, budgetHook.applyAsLong(q)));
     }
 
     /** Adds what {@code cpu} retired since last time to the totals and the clock; returns it. */

@@ -77,6 +77,11 @@ public final class Scheduler {
         return events;
     }
 
+    /** The live tasks in creation order (tools: read with the machine stopped). */
+    public List<Task> tasks() {
+        return List.copyOf(tasks);
+    }
+
     /** The running task (null before {@link #run} and after the end). */
     public Task current() {
         return current;
