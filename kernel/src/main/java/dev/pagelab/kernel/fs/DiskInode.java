@@ -177,33 +177,53 @@ public final class DiskInode extends Inode {
     }
 
     /**
-     * ->writepage (block_write_full_page): only dirty buffers are written. Background writeback
-     * that finds a buffer locked by someone else (the journal) skips it and redirties the page
-     * (redirty_page_for_writepage); integrity writeback waits for the lock. Reserved buffers get
-     * their block now, consuming the reservation. Called with the page locked and PG_dirty clear;
-     * unlocks it once the page is under writeback.
+     * ->writepage (Linux 2.6.x fs/buffer.c: __block_write_full_page). Called with the page locked
+     * and PG_dirty already cleared; unlocks it once the page is under writeback. Two passes, as
+     * Linux:
+     * <pre>
+     *   do {                                   // pass 1: map what is dirty
+     *       if (block &gt; last_block) { clear_buffer_dirty(bh); set_buffer_uptodate(bh); }
+     *       else if (!buffer_mapped(bh) &amp;&amp; buffer_dirty(bh)) get_block(inode, block, bh, 1);
+     *   } while (...);
+     *   do {                                   // pass 2: lock every MAPPED buffer
+     *       if (!buffer_mapped(bh)) continue;
+     *       if (wbc-&gt;sync_mode != WB_SYNC_NONE || !wbc-&gt;nonblocking) {
+     *           lock_buffer(bh);
+     *       } else if (test_set_buffer_locked(bh)) {
+     *           redirty_page_for_writepage(wbc, page);
+     *           continue;
+     *       }
+     *       if (test_clear_buffer_dirty(bh)) mark_buffer_async_write(bh);
+     *       else unlock_buffer(bh);
+     *   } while (...);
+     *   set_page_writeback(page); unlock_page(page); submit ...
+     * </pre>
+     * The lock comes before the dirty test: integrity writeback sleeps on a buffer the journal is
+     * writing even if the journal already cleaned it (so fsync cannot return before that write is
+     * on disk), and background writeback that finds ANY mapped buffer locked redirties the page
+     * (the path seed 003's window needs). Here background writeback is always non-blocking
+     * (pdflush's wbc->nonblocking).
      */
     @Override
     public void writePage(Page page, WritebackControl wbc) {
         BufferHead[] bhs = Buffers.pageBuffers(page);
-        BufferHead[] toWrite = new BufferHead[bhs.length];
-        int n = 0;
-        boolean skipped = false;
         for (BufferHead bh : bhs) {
             if (bh.fileOffset() >= size) {
                 bh.clear(BufferHead.BH_DIRTY); // past EOF: nothing to write
-                continue;
+            } else if (!bh.test(BufferHead.BH_MAPPED) && bh.test(BufferHead.BH_DIRTY) && !mapForWrite(bh)) {
+                continue; // get_block failed: the buffer was dropped (reported by mapForWrite)
             }
-            if (!bh.test(BufferHead.BH_DIRTY)) {
-                continue;
-            }
-            if (!mapForWrite(bh)) {
+        }
+        BufferHead[] toWrite = new BufferHead[bhs.length];
+        int n = 0;
+        for (BufferHead bh : bhs) {
+            if (!bh.test(BufferHead.BH_MAPPED) || bh.fileOffset() >= size) {
                 continue;
             }
             if (wbc.syncAll()) {
                 sb.buffers().lockBuffer(bh);
             } else if (!sb.buffers().trylockBuffer(bh)) {
-                skipped = true; // the journal has it: leave it dirty for later
+                sb.writeback().redirtyPageForWritepage(page); // the journal has it: try again later
                 continue;
             }
             if (bh.testAndClear(BufferHead.BH_DIRTY)) {
@@ -211,9 +231,6 @@ public final class DiskInode extends Inode {
             } else {
                 sb.buffers().unlockBuffer(bh);
             }
-        }
-        if (skipped) {
-            sb.writeback().redirtyPageForWritepage(page);
         }
         sb.writeback().testSetPageWriteback(page);
         sb.pageLock().unlockPage(page);
