@@ -3,6 +3,7 @@ package dev.pagelab.kernel.mm;
 import dev.pagelab.kernel.KernelConfig;
 import dev.pagelab.kernel.sched.SchedPoint;
 import dev.pagelab.kernel.sched.Scheduler;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -22,6 +23,7 @@ public final class PageWriteback {
     private Rmap rmap; // set once at boot (the two refer to each other)
     private long nrFileDirty; // NR_FILE_DIRTY; guarded by the baton
     private long nrWriteback; // NR_WRITEBACK; guarded by the baton
+    private final List<String> dirtyPteCleanPage = new ArrayList<>(); // the quiescence oracle's findings; guarded by the baton
 
     public PageWriteback(KernelConfig config, Scheduler scheduler, PageLock pageLock) {
         this.config = config;
@@ -48,6 +50,16 @@ public final class PageWriteback {
 
     public long nrWriteback() {
         return nrWriteback;
+    }
+
+    /** Records a finding of {@link Memory#checkDirtyPtes} (a dirty pte over a clean page). */
+    void reportDirtyPteCleanPage(String finding) {
+        dirtyPteCleanPage.add(finding);
+    }
+
+    /** What {@link Memory#checkDirtyPtes} found so far (part of the end-of-run checks). */
+    public List<String> dirtyPteCleanPage() {
+        return List.copyOf(dirtyPteCleanPage);
     }
 
     /**
@@ -100,6 +112,11 @@ public final class PageWriteback {
         AddressSpace mapping = page.mapping();
         if (mapping == null) {
             return testClearPageDirty(page, false);
+        }
+        if (!config.dirtyTracking()) {
+            // 2.6.5 (test_clear_page_dirty, or seed 003's clear_page_dirty_for_io): the ptes are
+            // not touched; their D bits reach the page through msync, munmap and exit.
+            return testClearPageDirty(page, !config.r1());
         }
         if (config.r2()) {
             if (rmap.pageMkclean(page)) {

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /** Page-cache tags, clear_page_dirty_for_io under each fix, rmap and page_mkclean. */
 class WritebackTest {
     static final long MAP = 0x20_0000L;
-    static final KernelConfig PRE_R1 = KernelConfig.preset("2.6.5");
+    /** Dirty tracking of 2.6.19 without seed 003's fix (2.6.5 had neither). */
+    static final KernelConfig PRE_R1 = new KernelConfig("pre-R1", false, false, false, false, false);
     static final KernelConfig FIXED = KernelConfig.LINUX_2_6_30;
 
     /** A shared writable mapping of a 2-page scripted file, page 0 faulted in by a store. */
