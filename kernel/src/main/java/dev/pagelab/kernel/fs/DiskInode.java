@@ -2,6 +2,7 @@ package dev.pagelab.kernel.fs;
 
 import dev.pagelab.emulator.PhysicalMemory;
 import dev.pagelab.kernel.Errno;
+import dev.pagelab.kernel.KernelConfig;
 import dev.pagelab.kernel.fs.disk.FsException;
 import dev.pagelab.kernel.mm.AddressSpace;
 import dev.pagelab.kernel.mm.Page;
@@ -135,11 +136,22 @@ public final class DiskInode extends Inode {
 
     // ---- a_ops ---------------------------------------------------------------------------------
 
-    /** ->set_page_dirty (__set_page_dirty_buffers): every buffer of the page, then the page. */
+    /**
+     * ->set_page_dirty (__set_page_dirty_buffers): every buffer of the page, then the page. The
+     * mm calls it for stores made through a mapping (the fault's set_page_dirty, R2's re-dirty in
+     * clear_page_dirty_for_io, zap_pte_range). On the delayed-allocation filesystem every buffer
+     * it dirties must already carry the reservation ->page_mkwrite made for this dirtying: it
+     * cannot make one itself ("->set_page_dirty ... cannot block or fail", seed 001), so a
+     * buffer without one is the metadata loss R5 is about, reported to the oracle here.
+     */
     @Override
     public void setPageDirty(Page page) {
+        boolean delalloc = sb.config().fs() == KernelConfig.FsMode.DELALLOC;
         for (BufferHead bh : Buffers.pageBuffers(page)) {
             if (bh.fileOffset() < size) {
+                if (delalloc && !bh.test(BufferHead.BH_RESERVED)) {
+                    sb.oracle().dirtyWithoutReservation(this, bh);
+                }
                 bh.set(BufferHead.BH_DIRTY);
             }
         }
@@ -147,8 +159,22 @@ public final class DiskInode extends Inode {
     }
 
     /**
-     * ->page_mkwrite (block_page_mkwrite): reserves blocks for the page's holes before it becomes
-     * writable through a shared mapping. With R5 it returns with the page still locked.
+     * ->page_mkwrite, on the delayed-allocation filesystem only (ext3 has none: the mm does not
+     * call it there). Modelled on block_page_mkwrite (2.6.2x fs/buffer.c):
+     * <pre>
+     *   lock_page(page);
+     *   size = i_size_read(inode);
+     *   if ((page-&gt;mapping != inode-&gt;i_mapping) || (page_offset(page) &gt; size))
+     *       goto out_unlock;                   // page got truncated out from underneath us
+     *   end = (page wholly inside EOF) ? PAGE_CACHE_SIZE : size &amp; ~PAGE_CACHE_MASK;
+     *   ret = block_prepare_write(page, 0, end, get_block);   // reserve
+     *   if (!ret) ret = block_commit_write(page, 0, end);      // mark_buffer_dirty: page dirty
+     * out_unlock:
+     *   unlock_page(page);                     // 2.6.30: return VM_FAULT_LOCKED instead
+     * </pre>
+     * Every buffer inside EOF gets a reservation for this dirtying (like btrfs's
+     * btrfs_delalloc_reserve_space, or the write state ceph and NFS attach; unlike ext4, which
+     * reserves only for holes) and is dirtied. With R5 it returns with the page still locked.
      */
     @Override
     public MkwriteResult pageMkwrite(Page page) {
@@ -158,16 +184,21 @@ public final class DiskInode extends Inode {
             sb.pageLock().unlockPage(page);
             return page.mapping() != mapping() ? MkwriteResult.RETRY : MkwriteResult.SIGBUS;
         }
-        try {
-            for (BufferHead bh : Buffers.pageBuffers(page)) {
-                if (bh.fileOffset() < size) {
-                    reserveIfHole(bh);
-                    bh.set(BufferHead.BH_UPTODATE);
+        BufferHead[] bhs = Buffers.pageBuffers(page);
+        for (BufferHead bh : bhs) {
+            if (bh.fileOffset() < size && !bh.test(BufferHead.BH_RESERVED)) {
+                if (!sb.fs().reserve(1)) {
+                    sb.pageLock().unlockPage(page);
+                    return MkwriteResult.SIGBUS; // VM_FAULT_SIGBUS: no space
                 }
+                bh.set(BufferHead.BH_RESERVED);
             }
-        } catch (Errno e) {
-            sb.pageLock().unlockPage(page);
-            return MkwriteResult.SIGBUS;
+        }
+        for (BufferHead bh : bhs) {
+            if (bh.fileOffset() < size) {
+                bh.set(BufferHead.BH_UPTODATE);
+                markBufferDirty(bh); // block_commit_write
+            }
         }
         if (sb.config().r5()) {
             return MkwriteResult.LOCKED;
@@ -214,6 +245,7 @@ public final class DiskInode extends Inode {
                 continue; // get_block failed: the buffer was dropped (reported by mapForWrite)
             }
         }
+        consumeReservations(bhs);
         BufferHead[] toWrite = new BufferHead[bhs.length];
         int n = 0;
         for (BufferHead bh : bhs) {
@@ -237,13 +269,36 @@ public final class DiskInode extends Inode {
         submitPage(page, toWrite, n);
     }
 
-    /** Maps a dirty buffer to a disk block, allocating a reserved hole; false on failure. */
+    /**
+     * Delayed allocation: the page is being written, so the reservations ->page_mkwrite (or
+     * write()) made for this dirtying are used up: the data goes to the place allocated now. A
+     * store through a mapping after this must fault and reserve again, which it does on a kernel
+     * whose clear_page_dirty_for_io write-protected the ptes first. Reservations of holes not
+     * yet mapped stay (their block is still to come).
+     */
+    private void consumeReservations(BufferHead[] bhs) {
+        if (sb.config().fs() != KernelConfig.FsMode.DELALLOC) {
+            return;
+        }
+        for (BufferHead bh : bhs) {
+            if (bh.test(BufferHead.BH_MAPPED) && bh.testAndClear(BufferHead.BH_RESERVED)) {
+                sb.fs().release(1);
+            }
+        }
+    }
+
+    /**
+     * Maps a dirty buffer to a disk block, allocating a reserved hole; false on failure. ext3
+     * (ORDERED) allocates here what a store through a mapping dirtied (no ->page_mkwrite
+     * reserved it); on the delayed-allocation filesystem a dirty hole without its reservation
+     * breaks the invariant.
+     */
     private boolean mapForWrite(BufferHead bh) {
         if (bh.test(BufferHead.BH_MAPPED)) {
             return true;
         }
         boolean reserved = bh.testAndClear(BufferHead.BH_RESERVED);
-        if (!reserved) {
+        if (!reserved && sb.config().fs() == KernelConfig.FsMode.DELALLOC) {
             sb.oracle().dirtyWithoutReservation(this, bh);
         }
         try {
