@@ -340,8 +340,45 @@ public final class DiskInode extends Inode {
 
     /** Grows i_size (written to disk at once: metadata is synchronous here). */
     void setSize(long newSize) {
+        if (newSize > size && sb.config().isizeExtended()) {
+            pagecacheIsizeExtended(size, newSize);
+        }
         size = newSize;
         sb.fs().setSize(diskIno(), newSize);
+    }
+
+    /**
+     * pagecache_isize_extended (Linux 3.18 mm/truncate.c, later than every seed; the switch
+     * {@code isizeExtended}): i_size grows from {@code from} to {@code to} and the page straddling
+     * {@code from} gets new blocks inside EOF; write-protect it so that the next store through a
+     * mapping faults and ->page_mkwrite covers the new part:
+     * <pre>
+     *   rounded_from = round_up(from, bsize);
+     *   if (to &lt;= rounded_from || !(rounded_from &amp; (PAGE_CACHE_SIZE - 1))) return;
+     *   page = find_lock_page(inode-&gt;i_mapping, from &gt;&gt; PAGE_CACHE_SHIFT);
+     *   if (!page) return;
+     *   if (page_mkclean(page)) set_page_dirty(page);
+     *   unlock_page(page);
+     * </pre>
+     * Unlike Linux, which runs it after i_size_write, it runs just before i_size grows (still
+     * under i_mutex), so that its set_page_dirty dirties only the buffers inside the old size,
+     * which ->page_mkwrite reserved; Linux's __set_page_dirty_buffers would dirty the new tail
+     * buffers too, and ext4 would allocate them at writeback without a reservation.
+     */
+    private void pagecacheIsizeExtended(long from, long to) {
+        long roundedFrom = (from + BufferHead.SIZE - 1) & ~(long) (BufferHead.SIZE - 1);
+        if (to <= roundedFrom || (roundedFrom & 0xfff) == 0) {
+            return;
+        }
+        Page page = mapping().peekPage(from >>> 12);
+        if (page == null) {
+            return;
+        }
+        sb.pageLock().lockPage(page);
+        if (page.mapping() == mapping() && sb.writeback().pageMkclean(page)) {
+            sb.writeback().setPageDirty(page);
+        }
+        sb.pageLock().unlockPage(page);
     }
 
     /**

@@ -133,6 +133,11 @@ public final class PageWriteback {
         return wasDirty;
     }
 
+    /** page_mkclean, for filesystem code that must write-protect a page (pagecache_isize_extended). */
+    public boolean pageMkclean(Page page) {
+        return rmap.pageMkclean(page);
+    }
+
     /** TestClearPageDirty (+ dec NR_FILE_DIRTY); {@code clearTag}: also drop the DIRTY tag. */
     private boolean testClearPageDirty(Page page, boolean clearTag) {
         scheduler.point(SchedPoint.PAGE_FLAG);
