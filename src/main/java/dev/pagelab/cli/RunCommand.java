@@ -77,6 +77,12 @@ final class RunCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     String kernelPreset;
 
+    @Option(names = "--fs", paramLabel = "MODE",
+            description = "Mount the disk as 'ordered' (ext3 data=ordered, no ->page_mkwrite: R1-R4's victims) or "
+                    + "'delalloc' (->page_mkwrite reserves blocks: R5's victims). Default: the preset's "
+                    + "(ordered up to 2.6.27, delalloc on 2.6.30).")
+    String fsMode;
+
     @Option(names = "--quantum", paramLabel = "N", defaultValue = "200000",
             description = "Instructions a thread runs before the scheduler may switch. Default: ${DEFAULT-VALUE}.")
     long quantum;
@@ -90,6 +96,9 @@ final class RunCommand implements Callable<Integer> {
         KernelConfig config;
         try {
             config = KernelConfig.preset(kernelPreset);
+            if (fsMode != null) {
+                config = config.withFs(KernelConfig.FsMode.parse(fsMode));
+            }
         } catch (IllegalArgumentException e) {
             throw new UserError("run: " + e.getMessage());
         }

@@ -200,7 +200,7 @@ public final class DiskFilesystem {
         writeback.filemapFdatawait(mapping);
         if (atCall != null) {
             int ino = inode.diskIno();
-            oracle.fsyncReturned(call, inode, atCall, dirtying, inode.cachedContents(), fs.readFile(ino),
+            oracle.fsyncReturned(call, ino, inode.name(), atCall, dirtying, inode.cachedContents(), fs.readFile(ino),
                     off -> {
                         long blk = fs.bmap(ino, off / BufferHead.SIZE);
                         return blk != 0 && disk.lastCompletedWrite(blk) >= firstWrite;

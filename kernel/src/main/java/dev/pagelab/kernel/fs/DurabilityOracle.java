@@ -41,22 +41,23 @@ public final class DurabilityOracle {
      * through it had not completed in the kernel's eyes) and bytes whose block was written out
      * during the call ({@code writtenDuringCall}: the disk then holds what the page held at that
      * moment, so a different value means the byte changed during the call, which POSIX leaves
-     * open). A byte changed A-&gt;B-&gt;C by another thread while the call ran is therefore never
+     * open), and bytes that changed during the call and hold on disk their value at the return
+     * (e.g. truncated by another thread). A byte changed A-&gt;B-&gt;C by another thread while the call ran is therefore never
      * flagged, whatever of A, B, C the disk holds, as long as it was written during the call.
      */
-    public void fsyncReturned(String call, DiskInode inode, byte[] atCall, java.util.Set<Long> dirtying,
+    public void fsyncReturned(String call, int ino, String name, byte[] atCall, java.util.Set<Long> dirtying,
                               byte[] atReturn, byte[] onDisk, java.util.function.LongPredicate writtenDuringCall) {
         checks++;
-        lastSynced.put(inode.diskIno(), atReturn);
+        lastSynced.put(ino, atReturn);
         for (int i = 0; i < atCall.length; i++) {
             byte found = i < onDisk.length ? onDisk[i] : 0;
             if (found == atCall[i] || dirtying.contains((long) i >>> 12) || i >= atReturn.length) {
                 continue;
             }
-            if (writtenDuringCall.test(i)) {
-                continue;
+            if (found == atReturn[i] || writtenDuringCall.test(i)) {
+                continue; // changed during the call (found differs from atCall): the newer value stands
             }
-            violations.add(new Violation("durability", inode.name(), i, atCall[i], found,
+            violations.add(new Violation("durability", name, i, atCall[i], found,
                     call + " returned before this byte reached the disk"));
             return;
         }
