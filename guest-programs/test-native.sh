@@ -198,6 +198,9 @@ EOF
 expect race5mkwrite 0 "$BIN/race5mkwrite" r5.dat <<'EOF'
 race5mkwrite: 6 rounds of page_mkwrite faults against msync and truncate/extend, file verified
 EOF
+expect isizegrow 0 "$BIN/isizegrow" ig.dat <<'EOF'
+isizegrow: stored past the old EOF of a partial last page after ftruncate grew the file, file verified
+EOF
 expect "race5mkwrite usage" 2 "$BIN/race5mkwrite" <<'EOF'
 usage: race5mkwrite FILE [ROUNDS 1..1000]
 EOF

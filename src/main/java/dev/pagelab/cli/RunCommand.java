@@ -83,6 +83,10 @@ final class RunCommand implements Callable<Integer> {
                     + "(ordered up to 2.6.27, delalloc on 2.6.30).")
     String fsMode;
 
+    @Option(names = "--isize-extended", description = "Carry 3.18's pagecache_isize_extended (outside the seed "
+            + "races): when i_size grows past a mapped partial last page, write-protect it so the next store faults.")
+    boolean isizeExtended;
+
     @Option(names = "--quantum", paramLabel = "N", defaultValue = "200000",
             description = "Instructions a thread runs before the scheduler may switch. Default: ${DEFAULT-VALUE}.")
     long quantum;
@@ -99,6 +103,7 @@ final class RunCommand implements Callable<Integer> {
             if (fsMode != null) {
                 config = config.withFs(KernelConfig.FsMode.parse(fsMode));
             }
+            config = config.withIsizeExtended(isizeExtended);
         } catch (IllegalArgumentException e) {
             throw new UserError("run: " + e.getMessage());
         }

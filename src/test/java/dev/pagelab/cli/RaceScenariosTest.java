@@ -54,4 +54,21 @@ class RaceScenariosTest {
         assertTrue(r.err().contains("no filesystem mode zfs (have ordered delalloc)"), r.err());
         assertFalse(r.err().contains("Exception"), r.err());
     }
+
+    /**
+     * The reservation invariant's negative control through the CLI: 3.18's bug (outside the seeds)
+     * on 2.6.30's delayed-allocation filesystem, and the switch that models its fix.
+     */
+    @Test
+    void aPartialLastPageGrownUnderAWritablePteLosesItsReservationUnlessIsizeExtended() {
+        Cli.Result r = Cli.run("run", "--check", "--check-durability", "isizegrow", "i.dat");
+        assertEquals(3, r.exit(), r.toString());
+        assertTrue(r.out().contains("isizegrow: stored past the old EOF"), r.out());
+        assertTrue(r.err().contains("VIOLATION invariant: i.dat: dirty page without its reservation at offset 2048 "
+                + "(page_mkwrite's metadata lost)"), r.err());
+        Cli.Result fixed = Cli.run("run", "--check", "--check-durability", "--isize-extended", "isizegrow", "i.dat");
+        assertEquals(0, fixed.exit(), fixed.toString());
+        Cli.Result ext3 = Cli.run("run", "--check", "--check-durability", "--fs", "ordered", "isizegrow", "i.dat");
+        assertEquals(0, ext3.exit(), "no ->page_mkwrite, no reservation to lose: " + ext3);
+    }
 }

@@ -150,7 +150,7 @@ public final class DiskInode extends Inode {
         for (BufferHead bh : Buffers.pageBuffers(page)) {
             if (bh.fileOffset() < size) {
                 if (delalloc && !bh.test(BufferHead.BH_RESERVED)) {
-                    sb.oracle().dirtyWithoutReservation(this, bh);
+                    sb.oracle().dirtyWithoutReservation(this, bh, false);
                 }
                 bh.set(BufferHead.BH_DIRTY);
             }
@@ -299,7 +299,7 @@ public final class DiskInode extends Inode {
         }
         boolean reserved = bh.testAndClear(BufferHead.BH_RESERVED);
         if (!reserved && sb.config().fs() == KernelConfig.FsMode.DELALLOC) {
-            sb.oracle().dirtyWithoutReservation(this, bh);
+            sb.oracle().dirtyWithoutReservation(this, bh, true);
         }
         try {
             long blk = sb.fs().allocBlock(diskIno(), bh.fileBlock());

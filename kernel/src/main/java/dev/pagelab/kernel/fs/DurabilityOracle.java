@@ -63,10 +63,16 @@ public final class DurabilityOracle {
         }
     }
 
-    /** The delayed-allocation invariant: a dirty buffer must carry its block reservation. */
-    public void dirtyWithoutReservation(DiskInode inode, BufferHead bh) {
-        violations.add(new Violation("invariant", inode.name(), -1, 0, 0,
-                "dirty page without its reservation at offset " + bh.fileOffset() + " (page_mkwrite's metadata lost)"));
+    /**
+     * The delayed-allocation invariant: a buffer dirtied through a mapping must carry the
+     * reservation ->page_mkwrite made ({@code atWritepage} false: reported by ->set_page_dirty),
+     * and a dirty hole must carry one when ->writepage allocates its block ({@code atWritepage}).
+     */
+    public void dirtyWithoutReservation(DiskInode inode, BufferHead bh, boolean atWritepage) {
+        violations.add(new Violation("invariant", inode.name(), -1, 0, 0, atWritepage
+                ? "writepage found a dirty hole without its reservation at offset " + bh.fileOffset()
+                : "dirty page without its reservation at offset " + bh.fileOffset()
+                        + " (page_mkwrite's metadata lost)"));
     }
 
     public void writeFailed(DiskInode inode, BufferHead bh, String why) {
