@@ -102,6 +102,26 @@ public final class PageWriteback {
      * the page is thrown away. With R3 (2.6.22) the caller must hold the page lock, which the fault
      * path waits on before set_page_dirty. Without R1 (before 2.6.6) the DIRTY tag is cleared here
      * too (test_clear_page_dirty), so an integrity walk that comes now does not see the page.
+     * Without dirty tracking (2.6.5) the ptes are not touched at all.
+     *
+     * <p>2.6.22 (seeds 002 and 000), what the fixed path does:
+     * <pre>
+     *   BUG_ON(!PageLocked(page));                       // R3
+     *   if (mapping &amp;&amp; mapping_cap_account_dirty(mapping)) {
+     *       if (page_mkclean(page))                      // R2
+     *           set_page_dirty(page);
+     *       if (TestClearPageDirty(page)) {
+     *           dec_zone_page_state(page, NR_FILE_DIRTY);
+     *           return 1;
+     *       }
+     *       return 0;
+     *   }
+     *   return TestClearPageDirty(page);
+     * </pre>
+     * 2.6.19 (before seed 002): {@code if (TestClearPageDirty(page)) { if (...) page_mkclean(page);
+     * dec ...; return 1; }}. The FIXME seed 000 deleted: "if somebody adds the page back to the
+     * page tables in between the page_mkclean() and the TestClearPageDirty(), we might have it
+     * mapped without the dirty bit set" (R3's window, closed on the fault side).
      *
      * <p>Preconditions: page locked (required when R3 is present).
      */

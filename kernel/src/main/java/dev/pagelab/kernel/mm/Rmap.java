@@ -68,7 +68,18 @@ public final class Rmap {
      * With {@code sync} false it first peeks at the pte without the lock and gives up if it is
      * not present, a shortcut that is fine for page_referenced and try_to_unmap but (seed 004)
      * not for page_mkclean: a pte can be transiently non-present while another CPU rewrites it
-     * under the lock, and comes back writable and dirty.
+     * under the lock, and comes back writable and dirty. The hunk of seed 004:
+     * <pre>
+     *   pte = pte_offset_map(pmd, address);
+     *   /* Make a quick check before getting the lock *&#47;
+     * - if (!pte_present(*pte)) {
+     * + if (!synch &amp;&amp; !pte_present(*pte)) {
+     *       pte_unmap(pte);
+     *       return NULL;
+     *   }
+     * </pre>
+     * with page_mkclean_one passing {@code synch = 1} (the R4 switch) and page_referenced and
+     * try_to_unmap 0.
      */
     public LockedPte pageCheckAddress(Page page, MmStruct mm, long address, boolean sync) {
         PageTables pt = mm.pageTables();
