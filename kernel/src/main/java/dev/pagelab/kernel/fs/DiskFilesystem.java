@@ -182,7 +182,8 @@ public final class DiskFilesystem {
      * filemap_fdatawait; with --check-durability the oracle verifies the promise on the disk.
      * What is judged is what the kernel promised: the file's bytes as they were when the call
      * began, except pages a fault is still dirtying (pte made writable, set_page_dirty not yet
-     * called: a store through it is not a completed write yet) and blocks written out during the
+     * called: a store through it is not a completed write yet; on 2.6.5, pages changed only through
+     * dirty ptes, which fsync never promised) and blocks written out during the
      * call (their data is what the page held then; if it differs, the byte changed during the
      * call and the newer value stands).
      */
@@ -192,7 +193,8 @@ public final class DiskFilesystem {
         long firstWrite = disk.nextWriteId();
         if (oracle.checking()) {
             atCall = inode.cachedContents();
-            dirtying = inode.addressSpace().pages().stream().filter(p -> p.dirtyingFaults() > 0)
+            dirtying = inode.addressSpace().pages().stream()
+                    .filter(p -> p.dirtyingFaults() > 0 || writeback.dirtyOnlyInPtes(p))
                     .map(p -> p.index()).collect(java.util.stream.Collectors.toSet());
         }
         AddressSpace mapping = inode.addressSpace();

@@ -153,6 +153,15 @@ public final class PageWriteback {
         return wasDirty;
     }
 
+    /**
+     * Whether stores through a mapping have changed {@code page} without the kernel knowing: only
+     * by design on 2.6.5 (no dirty tracking: a clean page with a dirty pte, until msync's
+     * filemap_sync, munmap or exit moves the bit). fsync does not promise such stores.
+     */
+    public boolean dirtyOnlyInPtes(Page page) {
+        return !config.dirtyTracking() && !page.test(Page.PG_DIRTY) && rmap.anyDirtyPte(page);
+    }
+
     /** page_mkclean, for filesystem code that must write-protect a page (pagecache_isize_extended). */
     public boolean pageMkclean(Page page) {
         return rmap.pageMkclean(page);

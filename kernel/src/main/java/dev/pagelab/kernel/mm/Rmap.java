@@ -145,6 +145,32 @@ public final class Rmap {
         return ret;
     }
 
+    /**
+     * Whether a shared pte of {@code page} has its D bit set (a lockless look, no Linux
+     * counterpart: the durability oracle asks it on 2.6.5, where such stores are not yet known to
+     * the kernel).
+     */
+    public boolean anyDirtyPte(Page page) {
+        boolean[] dirty = {false};
+        rmapWalk(page, new RmapWalkControl() {
+            @Override
+            public boolean rmapOne(Page p, MmStruct mm, Vma vma, long address) {
+                long ptep = mm.pageTables().pteOffset(address);
+                if (ptep >= 0) {
+                    Pte pte = mm.pageTables().peek(ptep);
+                    dirty[0] |= pte.present() && pte.dirty() && pte.frame() == p.frame();
+                }
+                return !dirty[0];
+            }
+
+            @Override
+            public boolean invalidVma(Vma vma) {
+                return !vma.shared();
+            }
+        });
+        return dirty[0];
+    }
+
     /** page_referenced: counts and clears the young (Accessed) bits of the page's ptes. */
     public int pageReferenced(Page page) {
         int[] referenced = {0};

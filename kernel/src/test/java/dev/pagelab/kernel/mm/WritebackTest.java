@@ -223,9 +223,11 @@ class WritebackTest {
             mm.pageTables().setPteAt(ptep, pte(mm, MAP).mkdirty()); // what the CPU's page walk does on a store
             Page page = f.mapping.peekPage(0);
             assertFalse(page.test(Page.PG_DIRTY), "no fault, no set_page_dirty");
+            assertTrue(h.writeback.dirtyOnlyInPtes(page), "fsync does not promise this store (the oracle skips it)");
             assertFalse(f.calls.contains("page_mkwrite 0"));
             h.memory.filemapSync(mm, vma, MAP, MAP + 0x2000);
             assertTrue(page.test(Page.PG_DIRTY), "filemap_sync moved the D bit");
+            assertFalse(h.writeback.dirtyOnlyInPtes(page));
             assertFalse(pte(mm, MAP).dirty());
             h.memory.handleMmFault(mm, MAP, true, false); // spurious: the pte is writable
             h.pageLock.lockPage(page);
