@@ -77,6 +77,16 @@ final class RunCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     String kernelPreset;
 
+    @Option(names = "--fs", paramLabel = "MODE",
+            description = "Mount the disk as 'ordered' (ext3 data=ordered, no ->page_mkwrite: R1-R4's victims) or "
+                    + "'delalloc' (->page_mkwrite reserves blocks: R5's victims). Default: the preset's "
+                    + "(ordered up to 2.6.27, delalloc on 2.6.30).")
+    String fsMode;
+
+    @Option(names = "--isize-extended", description = "Carry 3.18's pagecache_isize_extended (outside the seed "
+            + "races): when i_size grows past a mapped partial last page, write-protect it so the next store faults.")
+    boolean isizeExtended;
+
     @Option(names = "--quantum", paramLabel = "N", defaultValue = "200000",
             description = "Instructions a thread runs before the scheduler may switch. Default: ${DEFAULT-VALUE}.")
     long quantum;
@@ -95,6 +105,10 @@ final class RunCommand implements Callable<Integer> {
         KernelConfig config;
         try {
             config = KernelConfig.preset(kernelPreset);
+            if (fsMode != null) {
+                config = config.withFs(KernelConfig.FsMode.parse(fsMode));
+            }
+            config = config.withIsizeExtended(isizeExtended);
         } catch (IllegalArgumentException e) {
             throw new UserError("run: " + e.getMessage());
         }

@@ -28,6 +28,11 @@ final class ScenarioOptions {
             + "fixes (any combination of R1..R5, or 'none').")
     String fixes;
 
+    @Option(names = "--fs", paramLabel = "MODE",
+            description = "Mount the disk as 'ordered' (ext3, no ->page_mkwrite) or 'delalloc' (->page_mkwrite "
+                    + "reserves blocks). Default: the preset's.")
+    String fsMode;
+
     @Option(names = "--quantum", paramLabel = "N", defaultValue = "200000",
             description = "A thread's time slice in instructions. Default: ${DEFAULT-VALUE}.")
     long quantum;
@@ -66,7 +71,8 @@ final class ScenarioOptions {
 
     private KernelConfig config(String command) {
         try {
-            return fixes == null ? KernelConfig.preset(kernelPreset) : KernelConfig.withFixes(fixes);
+            KernelConfig c = fixes == null ? KernelConfig.preset(kernelPreset) : KernelConfig.withFixes(fixes);
+            return fsMode == null ? c : c.withFs(KernelConfig.FsMode.parse(fsMode));
         } catch (IllegalArgumentException e) {
             throw new UserError(command + ": " + e.getMessage());
         }

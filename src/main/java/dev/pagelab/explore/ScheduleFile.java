@@ -28,7 +28,7 @@ import java.util.Map;
  * program /path/to/racecount
  * program-sha256 5d1c...
  * argv racecount 2                 (each argument URL-encoded)
- * kernel 2.6.22 fixes=R1,R2,R3
+ * kernel 2.6.22 fixes=R1,R2,R3 dirty-tracking=true fs=ordered isize-extended=false
  * cpus 2 / quantum 200000 / memory-mib 32 / max-instructions 0
  * oracles check=false durability=false expect-exit=0
  * tunables 20000 10000 5000        (flusher period, dirty expiry, journal period; ns)
@@ -70,7 +70,10 @@ public record ScheduleFile(Scenario scenario, String programSha256, String versi
         b.append("argv");
         s.argv().forEach(a -> b.append(' ').append(enc(a)));
         b.append('\n');
-        b.append("kernel ").append(s.config().name()).append(" fixes=").append(fixes(s.config())).append('\n');
+        KernelConfig k = s.config();
+        b.append("kernel ").append(k.name()).append(" fixes=").append(fixes(k)).append(" dirty-tracking=")
+                .append(k.dirtyTracking()).append(" fs=").append(k.fs()).append(" isize-extended=")
+                .append(k.isizeExtended()).append('\n');
         b.append("cpus ").append(s.cpus()).append('\n');
         b.append("quantum ").append(s.quantum()).append('\n');
         b.append("memory-mib ").append(s.memoryBytes() >> 20).append('\n');
@@ -171,11 +174,12 @@ public record ScheduleFile(Scenario scenario, String programSha256, String versi
     }
 
     private static KernelConfig kernel(String v) {
-        String[] p = v.split(" ");
-        String fixes = p.length > 1 && p[1].startsWith("fixes=") ? p[1].substring(6) : "";
-        List<String> f = List.of(fixes.split(","));
-        return new KernelConfig(p[0], f.contains("R1"), f.contains("R2"), f.contains("R3"), f.contains("R4"),
-                f.contains("R5"));
+        String name = v.split(" ", 2)[0];
+        Map<String, String> k = fields(v.substring(name.length()));
+        List<String> f = List.of(k.get("fixes").split(","));
+        return new KernelConfig(name, f.contains("R1"), f.contains("R2"), f.contains("R3"), f.contains("R4"),
+                f.contains("R5"), Boolean.parseBoolean(k.get("dirty-tracking")), KernelConfig.FsMode.parse(k.get("fs")),
+                Boolean.parseBoolean(k.get("isize-extended")));
     }
 
     static String fixes(KernelConfig c) {

@@ -546,6 +546,7 @@ public final class Kernel implements Tlb, AutoCloseable {
         mm.mmapSem.downWrite();
         try {
             for (Vma v : mm.vmas()) {
+                memory.checkDirtyPtes(mm, v, v.start(), v.end(), "exit_mmap");
                 memory.zapPteRange(mm, v, v.start(), v.end());
                 mm.detachRange(v.start(), v.end());
             }
