@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "pagelab", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "An emulated x86-64 machine and a Linux-like mini-kernel for reproducing the dirty-page "
                 + "races of Linux 2.6.",
-        subcommands = {RunCommand.class, ExploreCommand.class, ReplayCommand.class, ShrinkCommand.class,
+        subcommands = {RunCommand.class, RacesCommand.class, ExploreCommand.class, ReplayCommand.class, ShrinkCommand.class,
             ShellCommand.class, SelfTestCommand.class, BenchCommand.class, DiskCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -1,11 +1,14 @@
 package dev.pagelab.explore;
 
+import java.util.List;
+
 /**
  * What to explore: a scenario, a strategy with its parameters, and how many schedules. A campaign
  * is a pure function of these (never of {@code jobs}), so campaigns can be sharded by seed range
  * and their JSON-lines results merged.
  *
- * @param strategy    "random", "pct" or "dfs"
+ * @param strategy    "random", "pct", "pct-kernel" (PCT with scheduling decisions as its only steps: every
+ *                    change point falls in kernel code or at a guest exit) or "dfs"
  * @param depth       PCT's bug depth d; DFS's bound on deviations from round-robin
  * @param seed        the campaign's seed (schedule i uses a seed derived from it and i)
  * @param budget      schedules to run at most
@@ -15,8 +18,8 @@ package dev.pagelab.explore;
 public record Campaign(Scenario scenario, String strategy, int depth, long seed, long budget, long timeLimitMs,
                        boolean stopOnFirst, int jobs) {
     public Campaign {
-        if (!strategy.equals("random") && !strategy.equals("pct") && !strategy.equals("dfs")) {
-            throw new IllegalArgumentException("unknown strategy '" + strategy + "' (have random, pct, dfs)");
+        if (!List.of("random", "pct", "pct-kernel", "dfs").contains(strategy)) {
+            throw new IllegalArgumentException("unknown strategy '" + strategy + "' (have random, pct, pct-kernel, dfs)");
         }
         if (depth < 1 || budget < 1 || jobs < 1) {
             throw new IllegalArgumentException("need --depth >= 1, --budget >= 1, --jobs >= 1");

@@ -63,7 +63,7 @@ public final class Explorer {
             if (campaign.strategy().equals("dfs")) {
                 dfs(pool, all, deadline);
             } else {
-                k = campaign.strategy().equals("pct") ? measureSteps() : 0;
+                k = campaign.strategy().startsWith("pct") ? measureSteps() : 0;
                 long steps = k;
                 batches(pool, all, deadline, 0, campaign.budget(), i -> new Work(i, strategyFor(i, steps), false, List.of()));
             }
@@ -76,16 +76,22 @@ public final class Explorer {
     /** PCT's k: decisions plus retired instructions of a round-robin run. */
     private long measureSteps() {
         Scenario.Outcome o = campaign.scenario().run(Strategy.ROUND_ROBIN, Scenario.Observe.NOTHING);
-        long k = Math.max(1, o.decisions() + o.instructions());
-        notes.add(String.format("pct: k = %,d steps (decisions + instructions of a round-robin run), n tasks; "
-                + "a depth-%d bug is found per schedule with probability >= 1/(n*k^%d)", k, campaign.depth(),
-                campaign.depth() - 1));
+        boolean all = campaign.strategy().equals("pct");
+        long k = Math.max(1, o.decisions() + (all ? o.instructions() : 0));
+        notes.add(String.format("%s: k = %,d steps (decisions%s of a round-robin run), n = %d tasks; a depth-%d bug "
+                + "is found per schedule with probability >= 1/(n*k^%d) = %.2g", campaign.strategy(), k,
+                all ? " + instructions" : "", o.taskNames().size(), campaign.depth(), campaign.depth() - 1,
+                1.0 / (o.taskNames().size() * Math.pow(k, campaign.depth() - 1))));
         return k;
     }
 
     private Strategy strategyFor(long index, long k) {
         long seed = Campaign.scheduleSeed(campaign.seed(), index);
-        return campaign.strategy().equals("pct") ? new Pct(seed, campaign.depth(), k) : new RandomWalk(seed);
+        return switch (campaign.strategy()) {
+            case "pct" -> new Pct(seed, campaign.depth(), k, true);
+            case "pct-kernel" -> new Pct(seed, campaign.depth(), k, false);
+            default -> new RandomWalk(seed);
+        };
     }
 
     /** One schedule to run: its index, its strategy, whether DFS needs its decision log. */

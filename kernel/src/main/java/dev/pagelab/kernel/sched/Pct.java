@@ -8,8 +8,10 @@ import java.util.SplittableRandom;
  * PCT, probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010): every task gets a
  * random distinct priority >= d when it is created; the highest-priority runnable task always
  * runs; at d-1 random steps chosen uniformly in [1, k] the running task's priority drops below all
- * others (to d-1, d-2, ..., 1). A step is a scheduling decision or one retired guest instruction,
- * so a change point can fall between any two guest instructions. A bug of depth d is found with
+ * others (to d-1, d-2, ..., 1). A step is a scheduling decision or, when guest instructions
+ * count, one retired guest instruction, so a change point can fall between any two guest
+ * instructions (user-level bugs); counting decisions only puts every change point inside kernel
+ * code or at a guest exit, where the seed races' windows are. A bug of depth d is found with
  * probability at least 1/(n * k^(d-1)) per run, n tasks and k steps.
  */
 public final class Pct implements Strategy {
@@ -20,17 +22,24 @@ public final class Pct implements Strategy {
     private long steps; // decisions + retired instructions so far; guarded by the baton
     private int created; // guarded by the baton
     private final int depth; // immutable
+    private final boolean countInstructions; // immutable: guest instructions are steps too
 
     /**
      * @param depth the bug depth d to target (1 = no priority changes)
      * @param k     the expected number of steps of a run (measured from a first run)
      */
     public Pct(long seed, int depth, long k) {
+        this(seed, depth, k, true);
+    }
+
+    /** @param countInstructions whether retired guest instructions are steps (else only decisions) */
+    public Pct(long seed, int depth, long k, boolean countInstructions) {
         if (depth < 1 || k < 1) {
             throw new IllegalArgumentException("PCT needs depth >= 1 and k >= 1");
         }
         this.random = new SplittableRandom(seed);
         this.depth = depth;
+        this.countInstructions = countInstructions;
         this.changePoints = new long[depth - 1];
         for (int i = 0; i < changePoints.length; i++) {
             changePoints[i] = 1 + random.nextLong(k);
@@ -59,7 +68,7 @@ public final class Pct implements Strategy {
 
     @Override
     public long budget(Task task, long max, long index) {
-        if (nextChange < changePoints.length) {
+        if (countInstructions && nextChange < changePoints.length) {
             long until = changePoints[nextChange] - steps;
             if (until >= 1 && until < max) {
                 return until; // stop exactly at the change point: the next decision lowers the task
@@ -70,7 +79,9 @@ public final class Pct implements Strategy {
 
     @Override
     public void retired(Task task, long instructions) {
-        steps += instructions;
+        if (countInstructions) {
+            steps += instructions;
+        }
     }
 
     private void lowerAtChangePoints(Task running) {
