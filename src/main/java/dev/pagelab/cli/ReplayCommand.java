@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,6 +29,16 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--output", description = "Also print the guest's output.")
     boolean output;
 
+    @Option(names = "--explain", description = "Tell the run as a story in kernel terms: each deviation from "
+            + "round-robin in words (who was stopped where, who ran), then the switches, system calls and faults "
+            + "that led to the failure.")
+    boolean explain;
+
+    @Option(names = "--story", paramLabel = "N", defaultValue = "6",
+            description = "With --explain: lines of the story kept around each preemption (and 2N at the end); "
+                    + "-1 for the whole story. Default: ${DEFAULT-VALUE}.")
+    int storyLines;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -35,12 +46,21 @@ final class ReplayCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ScheduleFile f = load(file);
         PrintWriter w = spec.commandLine().getOut();
-        Scenario.Outcome o = f.scenario().run(new Replay(f.deviations()), Scenario.Observe.NOTHING);
+        dev.pagelab.explore.Story story = new dev.pagelab.explore.Story();
+        Scenario.Outcome o = f.scenario().run(new Replay(f.deviations()), explain
+                ? new Scenario.Observe(false, true, story) : Scenario.Observe.NOTHING);
         w.printf("replay %s: %s on %s, %d CPUs, %d deviations from round-robin (%s)%n", file,
                 String.join(" ", f.scenario().argv()), f.scenario().config(), f.scenario().cpus(), f.deviations().size(),
                 f.strategy());
         if (output) {
             w.print(o.output());
+        }
+        if (explain) {
+            w.println("deviations from round-robin:");
+            ShrinkCommand.describe(w, o);
+            List<String> lines = storyLines < 0 ? story.lines() : story.excerpt(storyLines, 2 * storyLines);
+            w.printf("story (%d events; around each preemption and at the end):%n", story.lines().size());
+            lines.forEach(l -> w.println("  " + l));
         }
         w.println("result     " + o.failure());
         boolean sameHash = o.traceHash() == f.traceHash();
