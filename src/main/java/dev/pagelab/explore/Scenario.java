@@ -54,21 +54,33 @@ public record Scenario(Path program, List<String> argv, KernelConfig config, int
         ElfFile.read(program);
     }
 
-    /** Each worker thread's machine, kept between runs (engines, translated code, RAM). */
-    private static final ThreadLocal<Machine> MACHINES = new ThreadLocal<>();
+    /** A worker thread's machine and the program whose code its engines have translated. */
+    private static final class Kept {
+        Machine machine;
+        Path program;
+    }
 
-    /** A machine for this thread's next run: its previous one if it fits. */
+    /** Each worker thread's machine, kept between runs (engines, translated code, RAM). */
+    private static final ThreadLocal<Kept> MACHINES = ThreadLocal.withInitial(Kept::new);
+
+    /**
+     * A machine for this thread's next run: its previous one if it fits. Translated code is kept
+     * between runs of one program only (see Kernel.keepTranslatedCode): another program's code
+     * may sit in the same frames at the same addresses, so a change of program flushes it.
+     */
     private Machine machine() {
-        Machine m = MACHINES.get();
-        if (m != null && (m.memory().size() != memoryBytes || m.cpus().size() < cpus)) {
-            m.close();
-            m = null;
+        Kept k = MACHINES.get();
+        if (k.machine != null && (k.machine.memory().size() != memoryBytes || k.machine.cpus().size() < cpus)) {
+            k.machine.close();
+            k.machine = null;
         }
-        if (m == null) {
-            m = new Machine(memoryBytes);
-            MACHINES.set(m);
+        if (k.machine == null) {
+            k.machine = new Machine(memoryBytes);
+        } else if (!program.equals(k.program)) {
+            k.machine.cpus().forEach(dev.pagelab.emulator.Vcpu::flushTranslationCache);
         }
-        return m;
+        k.program = program;
+        return k.machine;
     }
 
     /** Runs the scenario once under {@code strategy}. Never throws for a failing guest or kernel. */

@@ -73,7 +73,15 @@ public final class RaceMatrix {
             return judge(race, k, false, s.schedules(), s.seconds(), Failure.NONE, List.of(), 0, null, null);
         }
         Explorer.Result first = s.failures().get(0);
-        List<Deviation> min = new Shrinker(scenario, first.failure().signature()).shrink(first.deviations());
+        List<Deviation> min;
+        try {
+            min = new Shrinker(scenario, first.failure().signature()).shrink(first.deviations());
+        } catch (IllegalStateException e) {
+            Cell j = judge(race, k, true, first.index() + 1, s.seconds(), first.failure(), List.of(), 0, null, null);
+            return new Cell(j.race(), j.kernel(), true, j.schedules(), j.seconds(), j.failure(), List.of(), 0, null,
+                    null, j.expected(), false, "the failing schedule did not fail again when replayed (" + e.getMessage()
+                    + ")");
+        }
         Files.createDirectories(settings.out());
         Path file = settings.out().resolve(String.format("%s-%s.min.schedule", race.id(), k.name()));
         Scenario.Outcome labelled = scenario.run(new Replay(min), new Scenario.Observe(false, true,

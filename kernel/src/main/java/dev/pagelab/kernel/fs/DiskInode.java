@@ -382,14 +382,18 @@ public final class DiskInode extends Inode {
     }
 
     /**
-     * truncate (vmtruncate + truncate_inode_pages): unmaps and drops cache pages wholly past the
-     * new size, zeroes the tail of a partial last page, then shrinks the file on disk.
+     * truncate, in vmtruncate's order: i_size_write first (so that a sync call running meanwhile
+     * no longer promises the bytes being cut, and a fault past the new end gets SIGBUS), then
+     * unmap_mapping_range and truncate_inode_pages (unmap and drop the cache pages wholly past the
+     * new size, zero the tail of a partial last page), then the filesystem's ->truncate frees the
+     * blocks on disk.
      */
     public void truncate(long newSize) {
         if (newSize >= size) {
             setSize(newSize);
             return;
         }
+        size = newSize; // i_size_write
         sb.unmapMappingRange(mapping(), (newSize + 0xfff) >>> 12);
         for (Page page : mapping().pages()) {
             if ((page.index() << 12) >= newSize) {
@@ -398,8 +402,7 @@ public final class DiskInode extends Inode {
                 zeroTail(page, (int) (newSize & 0xfff));
             }
         }
-        size = newSize;
-        sb.fs().setSize(diskIno(), newSize);
+        sb.fs().setSize(diskIno(), newSize); // ->truncate
     }
 
     private void dropPage(Page page) {

@@ -107,7 +107,7 @@ public final class Memory {
         }
         Pte young = write ? entry.mkdirty().mkyoung() : entry.mkyoung();
         if (!young.equals(entry)) {
-            pt.setPteAt(ptep, young); // ptep_set_access_flags
+            pt.ptepSetAccessFlags(ptep, entry, young); // if the hardware got there first, the access retries
         }
         mm.ptl.unlock();
         return new Handled(Kind.SPURIOUS);
@@ -564,11 +564,10 @@ public final class Memory {
         mm.ptl.lock();
         try {
             pt.forEachPte(start, end, (va, ptep) -> {
-                Pte pte = pt.peek(ptep);
-                if (!pte.present() || !pte.dirty()) {
+                if (!pt.peek(ptep).present() || !pt.peek(ptep).dirty()) {
                     return;
                 }
-                pt.setPteAt(ptep, pte.mkclean()); // ptep_test_and_clear_dirty
+                Pte pte = pt.ptepTestAndClearDirty(ptep);
                 tlb.flushTlbMm(mm);
                 Page page = frames.pageOf(pte.frame());
                 if (page != null && !page.anonymous()) {

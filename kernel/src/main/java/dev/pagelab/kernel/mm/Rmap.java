@@ -134,7 +134,8 @@ public final class Rmap {
         try {
             Pte entry = pt.peek(locked.ptep());
             if (entry.writable() || entry.dirty()) {
-                pt.ptepGetAndClear(locked.ptep()); // ptep_clear_flush
+                // ptep_clear_flush: the value the exchange returned, with any D bit a CPU set up to then
+                entry = pt.ptepGetAndClear(locked.ptep());
                 tlb.flushTlbMm(mm);
                 pt.setPteAt(locked.ptep(), entry.wrprotect().mkclean());
                 ret = true;
@@ -178,9 +179,8 @@ public final class Rmap {
             LockedPte locked = pageCheckAddress(p, mm, address, false);
             if (locked != null) {
                 try {
-                    Pte entry = mm.pageTables().peek(locked.ptep());
-                    if (entry.accessed()) {
-                        mm.pageTables().setPteAt(locked.ptep(), entry.mkold());
+                    if (mm.pageTables().peek(locked.ptep()).accessed()
+                            && mm.pageTables().ptepTestAndClearYoung(locked.ptep())) {
                         tlb.flushTlbMm(mm);
                         referenced[0]++;
                     }
