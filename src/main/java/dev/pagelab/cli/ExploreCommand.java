@@ -39,8 +39,9 @@ final class ExploreCommand implements Callable<Integer> {
     ScenarioOptions scenarioOptions;
 
     @Option(names = "--strategy", paramLabel = "S", defaultValue = "pct",
-            description = "random (uniform random walk), pct (probabilistic concurrency testing), dfs (bounded "
-                    + "deviations, iterative context bounding). Default: ${DEFAULT-VALUE}.")
+            description = "random (uniform random walk), pct (probabilistic concurrency testing; guest instructions "
+                    + "are steps), pct-kernel (PCT over scheduling decisions only), dfs (bounded deviations, iterative "
+                    + "context bounding). Default: ${DEFAULT-VALUE}.")
     String strategy;
 
     @Option(names = "--depth", paramLabel = "D", defaultValue = "2",
@@ -99,11 +100,12 @@ final class ExploreCommand implements Callable<Integer> {
             s = new Explorer(campaign, r -> progress.step(r.failure().failed())).run();
         }
         List<String> files = writeFailures(campaign, s);
+        if (!json) {
+            printSummary(w, campaign, s, files);
+        }
         String shrunk = shrink && !s.failures().isEmpty() ? shrinkFirst(campaign, s, w) : null;
         if (json) {
             w.println(Json.write(summaryJson(campaign, s, files, shrunk)));
-        } else {
-            printSummary(w, campaign, s, files, shrunk);
         }
         w.flush();
         return s.failures().isEmpty() ? 0 : 1;
@@ -146,9 +148,10 @@ final class ExploreCommand implements Callable<Integer> {
         Scenario.Outcome o = ShrinkCommand.writeShrunk(c.scenario(), "shrunk from " + c.strategy() + " schedule "
                 + first.index(), min, f);
         if (!json) {
-            w.printf("shrunk schedule %d: %d -> %d deviations, %d preemption(s) (%d replays)%n", first.index(),
+            w.printf("shrunk     schedule %d: %d -> %d deviations, %d preemption(s) (%d replays)%n", first.index(),
                     first.deviations().size(), min.size(), o.preemptions(), shrinker.replays());
             ShrinkCommand.describe(w, o);
+            w.println("wrote      " + f + "   (replay it: pagelab replay " + f + " --explain)");
         }
         return f.toString();
     }
@@ -157,7 +160,7 @@ final class ExploreCommand implements Callable<Integer> {
         return c.scenario().program().getFileName().toString();
     }
 
-    private void printSummary(PrintWriter w, Campaign c, Explorer.Summary s, List<String> files, String shrunk) {
+    private void printSummary(PrintWriter w, Campaign c, Explorer.Summary s, List<String> files) {
         w.printf("explore %s on %s, %d CPUs, strategy %s (depth %d, seed %d)%n", String.join(" ", c.scenario().argv()),
                 c.scenario().config(), c.scenario().cpus(), c.strategy(), c.depth(), c.seed());
         s.notes().forEach(n -> w.println("  " + n));
@@ -170,9 +173,6 @@ final class ExploreCommand implements Callable<Integer> {
                 s.firstFailure());
         w.println("first      " + s.failures().get(0).failure());
         files.forEach(f -> w.println("wrote      " + f));
-        if (shrunk != null) {
-            w.println("wrote      " + shrunk + "   (replay it: pagelab replay " + shrunk + ")");
-        }
     }
 
     private Map<String, Object> summaryJson(Campaign c, Explorer.Summary s, List<String> files, String shrunk) {

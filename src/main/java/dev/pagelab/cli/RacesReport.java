@@ -15,26 +15,26 @@ final class RacesReport {
         w.printf("pagelab races: %d scenario(s) x %d kernel(s), %s depth %d, at most %d schedules per cell%n%n",
                 races.size(), kernels.size(), strategy, depth, budget);
         w.printf("%-24s", "found (schedules)");
-        kernels.forEach(k -> w.printf("%-15s", k.name()));
+        kernels.forEach(k -> w.printf("%-18s", k.name()));
         w.println();
         for (Race r : races) {
             w.printf("%-24s", r.id() + " " + r.program());
             for (KernelConfig k : kernels) {
                 RaceMatrix.Cell c = cell(cells, r, k);
                 String text = c.lost() ? "LOST " + RaceMatrix.names(c.windows()) + " (" + c.schedules() + ")" : "clean";
-                w.printf("%-15s", (c.asHistory() ? "" : "!") + text);
+                w.printf("%-18s", (c.asHistory() ? "" : "!") + text);
             }
             w.println();
         }
         w.println();
         w.printf("%-24s", "history says");
-        kernels.forEach(k -> w.printf("%-15s", k.name()));
+        kernels.forEach(k -> w.printf("%-18s", k.name()));
         w.println();
         for (Race r : races) {
             w.printf("%-24s", r.id() + " fixed in " + r.fixedIn());
             for (KernelConfig k : kernels) {
                 boolean own = Race.windowOpen(r.kernelFor(k), r.number());
-                w.printf("%-15s", own ? "lost" : cell(cells, r, k).expected().startsWith("clean,") ? "clean or other"
+                w.printf("%-18s", own ? "lost" : cell(cells, r, k).expected().startsWith("clean,") ? "clean or other"
                         : "clean");
             }
             w.println();

@@ -127,7 +127,7 @@ public record Scenario(Path program, List<String> argv, KernelConfig config, int
     Failure judge(Kernel.Result r) {
         if (!r.violations().isEmpty()) {
             DurabilityOracle.Violation v = r.violations().get(0);
-            return new Failure("oracle:durability", v.toString());
+            return new Failure("oracle:" + v.kind(), v.toString());
         }
         if (!r.problems().isEmpty()) {
             String p = r.problems().get(0);
