@@ -41,6 +41,7 @@ final class UnicornVcpu implements Vcpu {
     private long cr3; // the current page-table root
     private final Unicorn.Budget budget; // the native instruction counter, or null when not counting
     private long retired; // instructions retired by this CPU (counting CPUs only)
+    private NativeTrace trace; // the instruction trace, or null when tracing is off
 
     UnicornVcpu(int id, Machine machine, ContextOffsets offsets) {
         this(id, machine, offsets, false);
@@ -137,6 +138,9 @@ final class UnicornVcpu implements Vcpu {
             userMode = true;
         }
         VmExit exit;
+        if (trace != null) {
+            trace.beginRun(trampoline);
+        }
         try {
             if (budget != null) {
                 budget.start(limit);
@@ -156,6 +160,9 @@ final class UnicornVcpu implements Vcpu {
             exit = new VmExit.CpuException(6, uc.regRead(UcConst.UC_X86_REG_RIP));
         }
         countRetired(exit, trampoline);
+        if (trace != null) {
+            trace.drain();
+        }
         return exit;
     }
 
@@ -292,6 +299,26 @@ final class UnicornVcpu implements Vcpu {
     public void setPageTableRoot(long root) {
         uc.regWrite(UcConst.UC_X86_REG_CR3, root);
         this.cr3 = root;
+        if (trace != null) {
+            trace.setRoot(root);
+        }
+    }
+
+    @Override
+    public void setTrace(TraceRecords.Options options) {
+        if (trace != null) {
+            trace.stop();
+            trace = null;
+        }
+        if (options != null) {
+            trace = new NativeTrace(uc, id, machine.memory(), cr3, options);
+        }
+        // Hooks are compiled into translated code and checked when TLB entries are filled, so code
+        // translated before must go. Only then: on a fresh engine a TB flush costs ~1 GiB of zeroing.
+        if (userMode) {
+            uc.flushTranslationBlocks();
+            uc.flushTlb();
+        }
     }
 
     @Override

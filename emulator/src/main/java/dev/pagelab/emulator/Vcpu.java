@@ -45,6 +45,15 @@ public interface Vcpu extends AutoCloseable {
     /** Drops translated code: needed after the kernel itself rewrites a frame that held code. */
     void flushTranslationCache();
 
+    /**
+     * Starts recording every instruction this CPU begins (and, if asked, every data access) into
+     * {@code options}' sink, or with null stops. Until then no trace hook is installed, so an
+     * untraced CPU runs at full speed. See {@link TraceRecords} for what arrives.
+     */
+    default void setTrace(TraceRecords.Options options) {
+        throw new UnsupportedOperationException("this CPU cannot be traced");
+    }
+
     @Override
     void close();
 }

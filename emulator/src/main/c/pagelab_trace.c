@@ -1,0 +1,133 @@
+/*
+ * Native instruction and memory-access tracing for pagelab's virtual CPUs (installed only while a
+ * trace is on; `bench hw` and untraced runs never load this library's hooks).
+ *
+ * pagelab_trace_insn is a UC_HOOK_CODE callback; pagelab_trace_mem a UC_HOOK_MEM_READ_AFTER |
+ * UC_HOOK_MEM_WRITE callback. Both append fixed-size records of 64-bit words to a buffer owned by
+ * the Java side; when the buffer is nearly full, the code hook calls the Java drain (an upcall)
+ * before recording the next instruction, so an instruction and its accesses arrive in one batch.
+ *
+ * Record layouts (word 0 is the header: kind << 56 | size << 48 | instruction index in this run):
+ *   instruction (5 words): header, rip, physical address of rip (or ~0), bytes 0-7, bytes 8-15
+ *   memory      (4 words): header, physical address (what libunicorn's memory hooks report under
+ *               paging: the address the access really used, stale TLB entry or not), 0, value
+ * The Java side names the virtual address of a memory record (word 1) and moves the physical one
+ * to word 2. An instruction's physical address comes from a walk of the current page tables.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <unicorn/unicorn.h>
+
+#define KIND_INSN 1ULL
+#define KIND_READ 2ULL
+#define KIND_WRITE 3ULL
+#define INSN_WORDS 5
+#define MEM_WORDS 4
+#define NO_PA (~0ULL)
+#define PTE_P 1ULL
+#define PTE_PS (1ULL << 7)
+#define PTE_ADDR 0x000ffffffffff000ULL
+
+struct pagelab_trace {
+    uint64_t *records;       /* the buffer */
+    uint64_t capacity;       /* in words */
+    uint64_t used;           /* words filled; the drain resets it to 0 */
+    uint64_t index;          /* instructions begun in this run, at every address */
+    uint64_t lo, hi;         /* record instructions with lo <= rip <= hi only */
+    const uint8_t *ram;      /* host address of guest physical 0 */
+    uint64_t ram_size;
+    uint64_t cr3;            /* page-table root the engine runs on */
+    void (*drain)(void);     /* Java: consume records[0, used), then set used = 0 */
+    uint64_t skip;           /* instructions at the start of the run not to record (the iretq) */
+    uint64_t reserve;        /* words to keep free after an instruction record for its accesses */
+};
+
+static uint64_t load_entry(const struct pagelab_trace *t, uint64_t pa)
+{
+    uint64_t v;
+    if (pa + 8 > t->ram_size) {
+        return 0;
+    }
+    memcpy(&v, t->ram + pa, 8);
+    return v;
+}
+
+/* A 4-level walk without side effects (no A/D bits): the physical address or NO_PA. */
+static uint64_t translate(const struct pagelab_trace *t, uint64_t va)
+{
+    uint64_t table = t->cr3 & PTE_ADDR;
+    for (int level = 3; level >= 0; level--) {
+        int shift = 12 + 9 * level;
+        uint64_t e = load_entry(t, table + 8 * ((va >> shift) & 0x1ff));
+        if (!(e & PTE_P)) {
+            return NO_PA;
+        }
+        if (level == 0 || ((level == 1 || level == 2) && (e & PTE_PS))) {
+            uint64_t mask = (1ULL << shift) - 1;
+            return ((e & PTE_ADDR) & ~mask) | (va & mask);
+        }
+        table = e & PTE_ADDR;
+    }
+    return NO_PA;
+}
+
+static void copy_bytes(const struct pagelab_trace *t, uint64_t va, uint64_t pa, uint32_t size, uint8_t *out)
+{
+    uint32_t first = (uint32_t)(4096 - (va & 4095));
+    if (first > size) {
+        first = size;
+    }
+    if (pa != NO_PA && pa + first <= t->ram_size) {
+        memcpy(out, t->ram + pa, first);
+    }
+    if (first < size) {
+        uint64_t pa2 = translate(t, va + first);
+        if (pa2 != NO_PA && pa2 + (size - first) <= t->ram_size) {
+            memcpy(out + first, t->ram + pa2, size - first);
+        }
+    }
+}
+
+void pagelab_trace_insn(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
+{
+    struct pagelab_trace *t = user_data;
+    (void)uc;
+    uint64_t i = t->index++;
+    if (i < t->skip || address < t->lo || address > t->hi) {
+        return;
+    }
+    if (t->used + INSN_WORDS + t->reserve > t->capacity) {
+        t->drain();
+    }
+    uint64_t *r = t->records + t->used;
+    uint8_t bytes[16] = {0};
+    uint32_t n = size > 15 ? 15 : size;
+    uint64_t pa = translate(t, address);
+    copy_bytes(t, address, pa, n, bytes);
+    r[0] = KIND_INSN << 56 | (uint64_t)n << 48 | (i - t->skip);
+    r[1] = address;
+    r[2] = pa;
+    memcpy(&r[3], bytes, 16);
+    t->used += INSN_WORDS;
+}
+
+void pagelab_trace_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value,
+                       void *user_data)
+{
+    struct pagelab_trace *t = user_data;
+    (void)uc;
+    if (t->index <= t->skip) {
+        return;
+    }
+    uint64_t i = t->index - 1 - t->skip;
+    if (t->used + MEM_WORDS > t->capacity) {
+        t->drain();
+    }
+    uint64_t kind = type == UC_MEM_WRITE ? KIND_WRITE : KIND_READ;
+    uint64_t *r = t->records + t->used;
+    r[0] = kind << 56 | (uint64_t)(size & 0xff) << 48 | i;
+    r[1] = address;
+    r[2] = 0;
+    r[3] = (uint64_t)value;
+    t->used += MEM_WORDS;
+}
