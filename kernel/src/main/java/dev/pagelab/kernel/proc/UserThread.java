@@ -23,7 +23,11 @@ public final class UserThread {
     public int tid() { return tid; }
     public Process process() { return process; }
     public Task task() { return task; }
-    public void setTask(Task task) { this.task = task; }
+    /** Binds the scheduler task; the task's {@link Task#owner()} becomes this thread (observers read it). */
+    public void setTask(Task task) {
+        this.task = task;
+        task.setOwner(this);
+    }
     public long clearChildTid() { return clearChildTid; }
     public void setClearChildTid(long addr) { this.clearChildTid = addr; }
     public long[] savedRegisters() { return savedRegisters; }
