@@ -81,10 +81,14 @@ final class RunCommand implements Callable<Integer> {
             description = "Instructions a thread runs before the scheduler may switch. Default: ${DEFAULT-VALUE}.")
     long quantum;
 
+    @picocli.CommandLine.Mixin
+    TraceOptions trace = new TraceOptions();
+
     @Override
     public Integer call() throws IOException {
         Path exe = resolveProgram();
         validate();
+        dev.pagelab.trace.Tracer.Options traceOptions = trace.parse("run");
         OutputStream out = new FileOutputStream(FileDescriptor.out);
         OutputStream err = new FileOutputStream(FileDescriptor.err);
         KernelConfig config;
@@ -101,7 +105,9 @@ final class RunCommand implements Callable<Integer> {
         argv.add(program);
         argv.addAll(args);
         Kernel.Result result;
-        try (Kernel kernel = new Kernel(options)) {
+        try (Kernel kernel = new Kernel(options);
+             TraceOptions.Session traced = trace.start("run", kernel, traceOptions)) {
+            kernel.scheduler().setEvents(TraceOptions.events(traced));
             result = kernel.run(exe, argv, env);
         } catch (ElfException e) {
             throw new UserError(program + ": cannot execute: " + e.getMessage(), 126);
