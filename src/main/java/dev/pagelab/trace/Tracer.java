@@ -112,7 +112,7 @@ public final class Tracer implements KernelEvents, TraceRecords.Sink, AutoClosea
         if (options.format() == Format.TEXT) {
             out.str("insn ").dec(s).str(" cpu").dec(cpu).str(" tid").dec(cpuTid[cpu]).ch(' ').hex(rip).str("  ");
             int bytesStart = out.length();
-            out.bytes(e.hexAscii()).ch(' ').padTo(bytesStart, BYTES_COLUMN).bytes(e.textAscii()).ch('\n');
+            out.bytes(e.hexAscii()).str("  ").padTo(bytesStart, BYTES_COLUMN).bytes(e.textAscii()).ch('\n');
         } else {
             out.str("{\"kind\":\"insn\",\"seq\":").dec(s).str(",\"cpu\":").dec(cpu).str(",\"tid\":").dec(cpuTid[cpu])
                     .str(",\"rip\":\"").hex(rip).str("\",\"bytes\":\"").bytes(e.hexAscii()).str("\",\"asm\":")
