@@ -131,3 +131,56 @@ void pagelab_trace_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int si
     r[3] = (uint64_t)value;
     t->used += MEM_WORDS;
 }
+
+/*
+ * pagelab_debug_insn: the debugger's UC_HOOK_CODE callback (installed only while a debugger is
+ * attached). Before each instruction it decides whether the machine must stop there: an
+ * interrupt request from another thread, the end of a single step (before the second
+ * instruction of the run), or a breakpoint (except the one the run resumes from). On a stop it
+ * records the reason and stops the engine before the instruction executes.
+ */
+#define DEBUG_MAX_BREAKPOINTS 64
+
+struct pagelab_debug {
+    uint64_t index;             /* instructions begun in this run (including skipped ones) */
+    uint64_t skip;              /* instructions at the start of the run never stopped at (the iretq) */
+    uint64_t step;              /* stop before the second instruction of this run */
+    uint64_t resume_rip;        /* no breakpoint stop at this rip as the run's first instruction */
+    volatile uint64_t stop_now; /* set by another thread: stop before the next instruction */
+    uint64_t stopped;           /* 0, or why this hook stopped the engine: 1 breakpoint, 2 step, 3 interrupt */
+    uint64_t stopped_index;     /* index (after skip) of the instruction stopped before */
+    uint64_t count;             /* breakpoints in use */
+    uint64_t addrs[DEBUG_MAX_BREAKPOINTS];
+};
+
+void pagelab_debug_insn(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
+{
+    struct pagelab_debug *d = user_data;
+    (void)size;
+    uint64_t i = d->index;
+    if (i < d->skip) {
+        d->index++;
+        return;
+    }
+    uint64_t n = i - d->skip;
+    uint64_t reason = 0;
+    if (d->stop_now) {
+        reason = 3;
+    } else if (d->step && n >= 1) {
+        reason = 2;
+    } else if (!(n == 0 && address == d->resume_rip)) {
+        for (uint64_t k = 0; k < d->count && k < DEBUG_MAX_BREAKPOINTS; k++) {
+            if (d->addrs[k] == address) {
+                reason = 1;
+                break;
+            }
+        }
+    }
+    if (reason != 0) {
+        d->stopped = reason;
+        d->stopped_index = n;
+        uc_emu_stop(uc);
+        return;
+    }
+    d->index++;
+}

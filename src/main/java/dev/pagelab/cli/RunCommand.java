@@ -84,11 +84,15 @@ final class RunCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     TraceOptions trace = new TraceOptions();
 
+    @picocli.CommandLine.Mixin
+    GdbOptions gdb = new GdbOptions();
+
     @Override
     public Integer call() throws IOException {
         Path exe = resolveProgram();
         validate();
         dev.pagelab.trace.Tracer.Options traceOptions = trace.parse("run");
+        gdb.validate("run");
         OutputStream out = new FileOutputStream(FileDescriptor.out);
         OutputStream err = new FileOutputStream(FileDescriptor.err);
         KernelConfig config;
@@ -106,9 +110,14 @@ final class RunCommand implements Callable<Integer> {
         argv.addAll(args);
         Kernel.Result result;
         try (Kernel kernel = new Kernel(options);
-             TraceOptions.Session traced = trace.start("run", kernel, traceOptions)) {
-            kernel.scheduler().setEvents(TraceOptions.events(traced));
+             TraceOptions.Session traced = trace.start("run", kernel, traceOptions);
+             dev.pagelab.gdb.GdbStub debugger = gdb.start("run", kernel, new PrintStream(err, true))) {
+            kernel.scheduler().setEvents(dev.pagelab.kernel.sched.CompositeEvents.of(TraceOptions.events(traced),
+                    debugger));
             result = kernel.run(exe, argv, env);
+            if (debugger != null) {
+                debugger.processExited(result.status());
+            }
         } catch (ElfException e) {
             throw new UserError(program + ": cannot execute: " + e.getMessage(), 126);
         } catch (BootException e) {

@@ -79,6 +79,20 @@ final class NativeTrace {
     }
 
     /**
+     * Takes back the record of the instruction with {@code index} if it is the last one recorded
+     * (a debugger's check stopped before it, after this trace's hook saw it).
+     */
+    void dropInstruction(long index) {
+        int used = (int) struct.get(JAVA_LONG, USED);
+        if (used >= TraceRecords.INSN_WORDS) {
+            long h = buffer.get(JAVA_LONG, 8L * (used - TraceRecords.INSN_WORDS));
+            if (TraceRecords.kind(h) == TraceRecords.INSN && TraceRecords.index(h) == index) {
+                struct.set(JAVA_LONG, USED, used - TraceRecords.INSN_WORDS);
+            }
+        }
+    }
+
+    /**
      * libunicorn's memory hooks report the physical address (word 1 of a memory record, as the C
      * hook stored it): move it to word 2 and put the virtual address that maps it in word 1.
      */

@@ -42,6 +42,7 @@ final class UnicornVcpu implements Vcpu {
     private final Unicorn.Budget budget; // the native instruction counter, or null when not counting
     private long retired; // instructions retired by this CPU (counting CPUs only)
     private NativeTrace trace; // the instruction trace, or null when tracing is off
+    private DebugControl debug; // the debugger's stop check, or null when none is attached
 
     UnicornVcpu(int id, Machine machine, ContextOffsets offsets) {
         this(id, machine, offsets, false);
@@ -141,6 +142,9 @@ final class UnicornVcpu implements Vcpu {
         if (trace != null) {
             trace.beginRun(trampoline);
         }
+        if (debug != null) {
+            debug.beginRun(trampoline);
+        }
         try {
             if (budget != null) {
                 budget.start(limit);
@@ -159,8 +163,15 @@ final class UnicornVcpu implements Vcpu {
             resetOldException();
             exit = new VmExit.CpuException(6, uc.regRead(UcConst.UC_X86_REG_RIP));
         }
+        boolean debugStop = debug != null && debug.stopReason() != DebugControl.NONE;
         countRetired(exit, trampoline);
+        if (debugStop && budget != null) {
+            retired--; // the counting hook (installed first) counted the instruction stopped before
+        }
         if (trace != null) {
+            if (debugStop) {
+                trace.dropInstruction(debug.stoppedIndex());
+            }
             trace.drain();
         }
         return exit;
@@ -195,6 +206,9 @@ final class UnicornVcpu implements Vcpu {
             case INTERRUPT -> interruptExit();
             case NONE -> {
                 long rip = uc.regRead(UcConst.UC_X86_REG_RIP);
+                if (debug != null && debug.stopReason() != DebugControl.NONE) {
+                    yield new VmExit.QuantumExpired(rip);
+                }
                 boolean budgetUsed = limit > 0 && (budget == null || budget.executed() >= limit);
                 yield budgetUsed ? new VmExit.QuantumExpired(rip) : new VmExit.Halt(rip);
             }
@@ -305,6 +319,37 @@ final class UnicornVcpu implements Vcpu {
     }
 
     @Override
+    public DebugControl attachDebugger() {
+        if (debug == null) {
+            debug = new DebugControl(uc);
+            dropTranslations();
+        }
+        return debug;
+    }
+
+    @Override
+    public void detachDebugger() {
+        if (debug != null) {
+            uc.hookDel(debug.hook);
+            debug.close();
+            debug = null;
+            dropTranslations();
+        }
+    }
+
+    /**
+     * Hooks are compiled into translated code and checked when TLB entries are filled, so code
+     * translated before a hook changed must go. Only then: on a fresh engine a TB flush costs
+     * about 1 GiB of zeroing.
+     */
+    private void dropTranslations() {
+        if (userMode) {
+            uc.flushTranslationBlocks();
+            uc.flushTlb();
+        }
+    }
+
+    @Override
     public void setTrace(TraceRecords.Options options) {
         if (trace != null) {
             trace.stop();
@@ -313,12 +358,7 @@ final class UnicornVcpu implements Vcpu {
         if (options != null) {
             trace = new NativeTrace(uc, id, machine.memory(), cr3, options);
         }
-        // Hooks are compiled into translated code and checked when TLB entries are filled, so code
-        // translated before must go. Only then: on a fresh engine a TB flush costs ~1 GiB of zeroing.
-        if (userMode) {
-            uc.flushTranslationBlocks();
-            uc.flushTlb();
-        }
+        dropTranslations();
     }
 
     @Override

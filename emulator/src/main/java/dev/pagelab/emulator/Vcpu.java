@@ -54,6 +54,18 @@ public interface Vcpu extends AutoCloseable {
         throw new UnsupportedOperationException("this CPU cannot be traced");
     }
 
+    /**
+     * Installs a debugger's stop check (breakpoints, single step, interrupt) on this CPU and
+     * returns its control; until then no such hook exists.
+     */
+    default DebugControl attachDebugger() {
+        throw new UnsupportedOperationException("this CPU cannot be debugged");
+    }
+
+    /** Removes the debugger's stop check. */
+    default void detachDebugger() {
+    }
+
     @Override
     void close();
 }
