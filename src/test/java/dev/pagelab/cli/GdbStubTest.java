@@ -1,0 +1,76 @@
+package dev.pagelab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code run --gdb} with the real gdb in batch mode. */
+class GdbStubTest {
+    @TempDir
+    Path dir;
+
+    private static Path guest(String name) {
+        return Path.of(System.getProperty("pagelab.home"), "guest-programs", "target", "bin", name);
+    }
+
+    private static String group(String text, String regex) {
+        Matcher m = Pattern.compile(regex, Pattern.MULTILINE).matcher(text);
+        assertTrue(m.find(), "no match for /" + regex + "/ in:\n" + text);
+        return m.group(1);
+    }
+
+    @Test
+    void breakMainContinueRegistersDisassembleStepiThreadsAndRunToTheEnd() throws Exception {
+        try (GdbSession s = new GdbSession(dir, "hello")) {
+            String out = s.batch(guest("hello"), "break main", "continue", "info registers rip", "x/4i $pc", "stepi",
+                    "info registers rip", "info threads", "p/x $sp", "continue");
+            String main = group(out, "^Breakpoint 1 at 0x([0-9a-f]+)");
+            assertTrue(out.contains("Breakpoint 1, 0x" + String.format("%016x", Long.parseLong(main, 16)) + " in main ()"),
+                    out);
+            assertTrue(out.matches("(?s).*rip +0x" + main + " +0x" + main + " <main>.*"), out);
+            // x/4i: four instructions from main, the first marked as the current one
+            String next = group(out, "^=> 0x" + main + " <main>:\\t[a-z].*\\n +0x([0-9a-f]+) <main\\+\\d+>:\\t[a-z]");
+            group(out, "^(   0x[0-9a-f]+ <main\\+\\d+>:\\t.*\\n   0x[0-9a-f]+ <main\\+\\d+>:\\t.*)$");
+            // stepi: one instruction on, which is where x/4i said the second one starts
+            assertTrue(out.matches("(?s).*rip +0x" + next + " +0x" + next + " <main\\+\\d+>.*"), out);
+            assertTrue(out.matches("(?s).*\\* 1 +Thread 1 \\(hello\\[1/1\\]\\) 0x0*" + next + " in main \\(\\).*"), out);
+            assertTrue(out.matches("(?s).*\\$1 = 0x7fff[0-9a-f]+.*"), out);
+            assertTrue(out.contains("[Inferior 1 (Remote target) exited normally]"), out);
+            assertEquals(0, s.exit(), s.stderr());
+            assertEquals("hello, world\n", s.stdout());
+        }
+    }
+
+    @Test
+    void threadsAreGuestThreads() throws Exception {
+        try (GdbSession s = new GdbSession(dir, "threads")) {
+            String out = s.batch(guest("threads"), "break work", "continue", "info threads", "delete", "continue");
+            String hit = group(out, "^Thread (\\d+) \"?[^\\n]*hit Breakpoint 1, 0x[0-9a-f]+ in work \\(\\)");
+            assertTrue(Integer.parseInt(hit) >= 2, "a worker thread hit work(): " + out);
+            long listed = out.lines().filter(l -> l.matches("^[* ] +\\d+ +Thread \\d+ \\(threads\\[1/\\d+\\]\\).*"))
+                    .count();
+            assertTrue(listed >= 2, "info threads lists the main thread and workers:\n" + out);
+            assertTrue(out.contains("exited normally"), out);
+            assertEquals(0, s.exit(), s.stderr());
+            assertTrue(s.stdout().contains("threads: ok"), s.stdout());
+        }
+    }
+
+    @Test
+    void aFatalFaultStopsWithSigsegvBeforeTheKernelKillsTheProgram() throws Exception {
+        try (GdbSession s = new GdbSession(dir, "segv")) {
+            String out = s.batch(guest("segv"), "continue", "info registers rip", "continue");
+            assertTrue(out.contains("Program received signal SIGSEGV, Segmentation fault."), out);
+            String rip = group(out, "^rip +0x([0-9a-f]+) ");
+            assertTrue(out.contains("Program terminated with signal SIGSEGV"), out);
+            assertEquals(139, s.exit(), s.stderr());
+            assertTrue(s.stderr().contains("killed: SIGSEGV at 0x0 (rip 0x" + rip + ", error code 0x6)"), s.stderr());
+        }
+    }
+}
