@@ -2,6 +2,7 @@ package dev.pagelab.gdb;
 
 import dev.pagelab.emulator.DebugControl;
 import dev.pagelab.emulator.PhysicalMemory;
+import dev.pagelab.emulator.Pte;
 import dev.pagelab.emulator.Vcpu;
 import dev.pagelab.emulator.VmExit;
 import dev.pagelab.emulator.X86Paging;
@@ -279,8 +280,8 @@ public final class GdbStub implements KernelEvents, AutoCloseable {
             return Next.STAY;
         }
         switch (p.charAt(0)) {
-            case '?' -> conn.send(lastStop);
-            case 'g' -> conn.send(readRegisters(thread()));
+            case '?' -> conn.send(p.length() == 1 ? lastStop : "E01");
+            case 'g' -> conn.send(p.length() == 1 ? readRegisters(thread()) : "E01");
             case 'G' -> writeRegisters(thread(), p.substring(1));
             case 'p' -> readRegister(p.substring(1));
             case 'P' -> writeRegister(p.substring(1));
@@ -373,7 +374,7 @@ public final class GdbStub implements KernelEvents, AutoCloseable {
     }
 
     private void query(String p) {
-        if (p.startsWith("qSupported")) {
+        if (p.equals("qSupported") || p.startsWith("qSupported:")) {
             conn.send("PacketSize=4000;qXfer:features:read+;swbreak+;hwbreak+;vContSupported+");
         } else if (p.startsWith("qXfer:features:read:")) {
             xferFeatures(p.substring("qXfer:features:read:".length()));
@@ -538,12 +539,24 @@ public final class GdbStub implements KernelEvents, AutoCloseable {
 
     // ---- memory -----------------------------------------------------------------------------------
 
-    /** The physical address of {@code va} in the thread's address space, or -1. */
+    /**
+     * The physical address of user address {@code va} in the process's address space, or -1 (as
+     * for ptrace, the machine's supervisor pages are out of reach).
+     */
     private long physical(long va) {
         if (!X86Paging.canonical(va) || process == null) {
             return -1;
         }
-        return X86Paging.walk(kernel.machine().memory(), process.mm().pageTables().pgd(), va).physicalAddress();
+        X86Paging.Walk w = X86Paging.walk(kernel.machine().memory(), process.mm().pageTables().pgd(), va);
+        if (!w.mapped()) {
+            return -1;
+        }
+        for (int level = 0; level < w.depth(); level++) {
+            if ((w.entries()[level] & Pte.US) == 0) {
+                return -1;
+            }
+        }
+        return w.physicalAddress();
     }
 
     private void readMemory(String args, boolean binary) {

@@ -61,9 +61,14 @@ public final class Tracer implements KernelEvents, TraceRecords.Sink, AutoClosea
         this.cpuTid = new int[cpus.size()];
     }
 
-    /** Switches tracing on for every CPU of {@code kernel}; install the result as (one of) its events. */
+    /**
+     * Switches tracing on for every CPU of {@code kernel} (before or during a run: sequence
+     * numbers go on from the instructions already retired); install the result as (one of) its
+     * events. {@link #close} switches it off again.
+     */
     public static Tracer attach(Kernel kernel, Options options, OutputStream stream) {
         Tracer t = new Tracer(options, stream, kernel.cpus());
+        t.seq = kernel.instructions();
         for (Vcpu cpu : t.cpus) {
             cpu.setTrace(new TraceRecords.Options(t, options.lo(), options.hi(), options.memory()));
         }
