@@ -333,14 +333,14 @@ final class UnicornVcpu implements Vcpu {
             uc.hookDel(debug.hook);
             debug.close();
             debug = null;
-            dropTranslations();
         }
     }
 
     /**
-     * Hooks are compiled into translated code and checked when TLB entries are filled, so code
-     * translated before a hook changed must go. Only then: on a fresh engine a TB flush costs
-     * about 1 GiB of zeroing.
+     * A new hook is compiled into code translated after it, and checked when TLB entries are
+     * filled, so code translated before must go. Only for a hook added to an engine that ran: a
+     * TB flush costs seconds (about 1 GiB of zeroing). A removed hook needs nothing: translated
+     * code calls libunicorn's hook dispatcher, which skips deleted hooks.
      */
     private void dropTranslations() {
         if (userMode) {
@@ -357,8 +357,8 @@ final class UnicornVcpu implements Vcpu {
         }
         if (options != null) {
             trace = new NativeTrace(uc, id, machine.memory(), cr3, options);
+            dropTranslations();
         }
-        dropTranslations();
     }
 
     @Override
