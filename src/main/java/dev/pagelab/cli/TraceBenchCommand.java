@@ -1,7 +1,7 @@
 package dev.pagelab.cli;
 
 import dev.pagelab.bench.TraceBench;
-import dev.pagelab.trace.Capstone;
+import dev.pagelab.emulator.Capstone;
 import dev.pagelab.trace.Tracer;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;

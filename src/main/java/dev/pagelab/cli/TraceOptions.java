@@ -2,7 +2,7 @@ package dev.pagelab.cli;
 
 import dev.pagelab.kernel.Kernel;
 import dev.pagelab.kernel.sched.KernelEvents;
-import dev.pagelab.trace.Capstone;
+import dev.pagelab.emulator.Capstone;
 import dev.pagelab.trace.Tracer;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;

@@ -1,5 +1,6 @@
 package dev.pagelab.trace;
 
+import dev.pagelab.emulator.Capstone;
 import java.nio.charset.StandardCharsets;
 
 /**

@@ -1,5 +1,6 @@
 package dev.pagelab.trace;
 
+import dev.pagelab.emulator.Capstone;
 import dev.pagelab.emulator.TraceRecords;
 import dev.pagelab.emulator.Vcpu;
 import dev.pagelab.emulator.VmExit;

@@ -1,4 +1,4 @@
-package dev.pagelab.trace;
+package dev.pagelab.emulator;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -19,7 +19,8 @@ import java.nio.file.Path;
 /**
  * An x86-64 disassembler: libcapstone 5 (Debian's {@code libcapstone5}, installed into
  * {@code .deps/capstone} by {@code scripts/setup-capstone.sh}) through FFM, the way the emulator
- * binds libunicorn. One instruction per call, in AT&T or Intel syntax.
+ * binds libunicorn (it lives here because nothing FFM-specific leaves the emulator). One
+ * instruction per call, in AT&T or Intel syntax.
  *
  * <p>Where the library comes from, first match wins: system property {@code pagelab.capstone},
  * {@code $pagelab.home/.deps/capstone/lib/libcapstone.so.5}, then {@code libcapstone.so.5} on the
