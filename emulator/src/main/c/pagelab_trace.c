@@ -136,10 +136,22 @@ void pagelab_trace_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int si
  * pagelab_debug_insn: the debugger's UC_HOOK_CODE callback (installed only while a debugger is
  * attached). Before each instruction it decides whether the machine must stop there: an
  * interrupt request from another thread, the end of a single step (before the second
- * instruction of the run), or a breakpoint (except the one the run resumes from). On a stop it
- * records the reason and stops the engine before the instruction executes.
+ * instruction of the run), a watchpoint the previous instruction hit, or a breakpoint (except
+ * the one the run resumes from). On a stop it records the reason and stops the engine before the
+ * instruction executes. pagelab_debug_mem (a memory hook, installed only while watchpoints
+ * exist) only notes a hit: stopping from inside an access would stop at a block boundary, the
+ * next instruction's check stops exactly after the accessing instruction.
  */
 #define DEBUG_MAX_BREAKPOINTS 64
+#define DEBUG_MAX_WATCHES 16
+#define WATCH_WRITE 2
+#define WATCH_READ 3
+#define WATCH_ACCESS 4
+
+struct pagelab_watch {
+    uint64_t lo, hi;            /* physical range [lo, hi) */
+    uint64_t type;              /* WATCH_WRITE, WATCH_READ or WATCH_ACCESS (gdb's Z2, Z3, Z4) */
+};
 
 struct pagelab_debug {
     uint64_t index;             /* instructions begun in this run (including skipped ones) */
@@ -151,6 +163,10 @@ struct pagelab_debug {
     uint64_t stopped_index;     /* index (after skip) of the instruction stopped before */
     uint64_t count;             /* breakpoints in use */
     uint64_t addrs[DEBUG_MAX_BREAKPOINTS];
+    uint64_t watch_count;       /* watchpoints in use */
+    uint64_t watch_hit;         /* 0, or 1 + the index of the watchpoint an access hit */
+    uint64_t watch_pa;          /* the physical address of that access (within the watch) */
+    struct pagelab_watch watches[DEBUG_MAX_WATCHES];
 };
 
 void pagelab_debug_insn(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
@@ -164,7 +180,9 @@ void pagelab_debug_insn(uc_engine *uc, uint64_t address, uint32_t size, void *us
     }
     uint64_t n = i - d->skip;
     uint64_t reason = 0;
-    if (d->stop_now) {
+    if (d->watch_hit) {
+        reason = 4;
+    } else if (d->stop_now) {
         reason = 3;
     } else if (d->step && n >= 1) {
         reason = 2;
@@ -183,4 +201,24 @@ void pagelab_debug_insn(uc_engine *uc, uint64_t address, uint32_t size, void *us
         return;
     }
     d->index++;
+}
+
+void pagelab_debug_mem(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value, void *user_data)
+{
+    struct pagelab_debug *d = user_data;
+    (void)uc;
+    (void)value;
+    if (d->watch_hit || d->index <= d->skip) {
+        return;
+    }
+    uint64_t end = address + (uint64_t)size;
+    for (uint64_t k = 0; k < d->watch_count && k < DEBUG_MAX_WATCHES; k++) {
+        struct pagelab_watch *w = &d->watches[k];
+        int kind_matches = w->type == WATCH_ACCESS || (w->type == WATCH_WRITE) == (type == UC_MEM_WRITE);
+        if (kind_matches && address < w->hi && end > w->lo) {
+            d->watch_hit = k + 1;
+            d->watch_pa = address > w->lo ? address : w->lo;
+            return;
+        }
+    }
 }

@@ -52,6 +52,11 @@ public final class GdbStub implements KernelEvents, AutoCloseable {
     private RspConnection conn; // the gdb connection, or null
     private Thread acceptor; // refuses further connections
     private final Set<Long> swBreaks = new LinkedHashSet<>(), hwBreaks = new LinkedHashSet<>();
+    private final Set<Watch> watches = new LinkedHashSet<>(); // gdb's Z2/Z3/Z4
+    private final java.util.Map<Integer, long[][]> watchRanges = new java.util.HashMap<>(); // cpu -> {va, pa} of each range sent
+
+    /** A watchpoint: {@code kind} is 2 (write), 3 (read) or 4 (access), as in gdb's Z packets. */
+    private record Watch(int kind, long addr, int length) {}
     private UserThread stepThread; // the thread being single-stepped, or null
     private long stepRetired; // instructions stepThread retired since the step began
     private UserThread resumeThread; // its next run must not stop at resumeRip first
@@ -155,7 +160,40 @@ public final class GdbStub implements KernelEvents, AutoCloseable {
             controls.get(cpu).requestStop();
         } else if (active()) {
             configure(controls.get(cpu), t);
+            configureWatches(cpu);
         }
+    }
+
+    /**
+     * Sends CPU {@code cpu} the physical ranges behind the watched virtual ranges, page by page,
+     * under the current page tables (recomputed before every run: the kernel may have mapped or
+     * moved pages meanwhile). Unmapped parts cannot be accessed without a fault, so are left out.
+     */
+    private void configureWatches(int cpu) {
+        List<long[]> ranges = new java.util.ArrayList<>(); // {va, pa, length, kind}
+        for (Watch w : watches) {
+            long va = w.addr(), end = w.addr() + w.length();
+            while (va < end && ranges.size() < DebugControl.MAX_WATCHES) {
+                long chunk = Math.min(end, (va | 0xfff) + 1) - va;
+                long pa = physical(va);
+                if (pa >= 0) {
+                    ranges.add(new long[] {va, pa, chunk, w.kind()});
+                }
+                va += chunk;
+            }
+        }
+        long[] lo = new long[ranges.size()], hi = new long[ranges.size()];
+        int[] kind = new int[ranges.size()];
+        long[][] sent = new long[ranges.size()][];
+        for (int i = 0; i < lo.length; i++) {
+            long[] r = ranges.get(i);
+            lo[i] = r[1];
+            hi[i] = r[1] + r[2];
+            kind[i] = (int) r[3];
+            sent[i] = new long[] {r[0], r[1]};
+        }
+        watchRanges.put(cpu, sent);
+        kernel.cpus().get(cpu).setWatchpoints(lo, hi, kind);
     }
 
     /** Sets CPU's stop check for {@code t}'s coming run. */
@@ -188,8 +226,16 @@ public final class GdbStub implements KernelEvents, AutoCloseable {
         if (stepThread == t) {
             stepRetired += retired;
         }
-        int reason = controls.get(cpu).stopReason();
-        if (reason == DebugControl.BREAKPOINT) {
+        DebugControl control = controls.get(cpu);
+        int reason = control.stopReason();
+        int hit = control.watchHit();
+        if (hit >= 0 && (reason == DebugControl.WATCHPOINT || reason == DebugControl.NONE)) {
+            long[] range = watchRanges.get(cpu)[hit];
+            long va = range[0] + (control.watchPhysical() - range[1]);
+            int kind = watchKind(range[0]);
+            stop(t, SIGTRAP, (kind == DebugControl.WATCH_WRITE ? "watch" : kind == DebugControl.WATCH_READ ? "rwatch"
+                    : "awatch") + ":" + Long.toHexString(va) + ";");
+        } else if (reason == DebugControl.BREAKPOINT) {
             long rip = exit instanceof VmExit.QuantumExpired q ? q.rip() : -1;
             stop(t, SIGTRAP, hwBreaks.contains(rip) && !swBreaks.contains(rip) ? "hwbreak:;" : "swbreak:;");
         } else if (reason == DebugControl.STEP) {
@@ -204,6 +250,16 @@ public final class GdbStub implements KernelEvents, AutoCloseable {
                 default -> ExitStatus.SIGSEGV;
             }, "");
         }
+    }
+
+    /** The kind of the watch whose range starts at or covers {@code va}. */
+    private int watchKind(long va) {
+        for (Watch w : watches) {
+            if (va >= w.addr() && va < w.addr() + w.length()) {
+                return w.kind();
+            }
+        }
+        return DebugControl.WATCH_ACCESS;
     }
 
     @Override
@@ -631,13 +687,17 @@ public final class GdbStub implements KernelEvents, AutoCloseable {
         }
         int type = Integer.parseInt(f[0]);
         long addr = Long.parseUnsignedLong(f[1], 16);
+        if (type >= DebugControl.WATCH_WRITE && type <= DebugControl.WATCH_ACCESS) {
+            watchpoint(p.charAt(0) == 'Z', new Watch(type, addr, Integer.parseInt(f[2], 16)));
+            return;
+        }
         Set<Long> set = switch (type) {
             case 0 -> swBreaks;
             case 1 -> hwBreaks;
             default -> null;
         };
         if (set == null) {
-            conn.send(""); // watchpoints: not supported
+            conn.send(""); // not supported
             return;
         }
         if (p.charAt(0) == 'Z') {
@@ -648,6 +708,22 @@ public final class GdbStub implements KernelEvents, AutoCloseable {
             set.add(addr);
         } else {
             set.remove(addr);
+        }
+        conn.send("OK");
+    }
+
+    private void watchpoint(boolean insert, Watch w) {
+        if (w.length() < 1 || w.length() > 4096 || w.addr() + w.length() < w.addr()) {
+            conn.send("E01");
+            return;
+        }
+        if (!insert) {
+            watches.remove(w);
+        } else if (watches.size() >= DebugControl.MAX_WATCHES / 2 && !watches.contains(w)) {
+            conn.send("E28"); // ENOSPC
+            return;
+        } else {
+            watches.add(w);
         }
         conn.send("OK");
     }
@@ -682,6 +758,7 @@ public final class GdbStub implements KernelEvents, AutoCloseable {
         detached = true;
         swBreaks.clear();
         hwBreaks.clear();
+        watches.clear();
         stepThread = null;
         if (!killed) {
             for (Vcpu cpu : kernel.cpus()) {

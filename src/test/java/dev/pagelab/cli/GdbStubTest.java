@@ -63,6 +63,23 @@ class GdbStubTest {
     }
 
     @Test
+    void watchpointsStopRightAfterTheAccessingInstruction() throws Exception {
+        try (GdbSession s = new GdbSession(dir, "threads")) {
+            String out = s.batch(guest("threads"), "break main", "continue", "watch *(int *)&counter", "continue",
+                    "x/i $pc - 8", "continue", "rwatch *(int *)&counter", "delete 2", "continue", "delete", "continue");
+            assertTrue(out.contains("hit Hardware watchpoint 2: *(int *)&counter\n\nOld value = 0\nNew value = 1"), out);
+            assertTrue(out.contains("Old value = 1\nNew value = 2"), out);
+            // the stop is after the store: the instruction before the pc is the increment of counter
+            assertTrue(out.matches("(?s).*0x[0-9a-f]+ <work\\+\\d+>:\\s+addq\\s+\\$0x1,0x[0-9a-f]+\\(%rip\\)\\s+# 0x[0-9a-f]+ <counter>.*"),
+                    out);
+            assertTrue(out.contains("hit Hardware read watchpoint 3: *(int *)&counter"), out);
+            assertTrue(out.contains("exited normally"), out);
+            assertEquals(0, s.exit(), s.stderr());
+            assertTrue(s.stdout().contains("threads: total 40000 (expected 40000)"), s.stdout());
+        }
+    }
+
+    @Test
     void aFatalFaultStopsWithSigsegvBeforeTheKernelKillsTheProgram() throws Exception {
         try (GdbSession s = new GdbSession(dir, "segv")) {
             String out = s.batch(guest("segv"), "continue", "info registers rip", "continue");

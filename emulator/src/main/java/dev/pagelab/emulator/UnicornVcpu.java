@@ -328,8 +328,19 @@ final class UnicornVcpu implements Vcpu {
     }
 
     @Override
+    public void setWatchpoints(long[] lo, long[] hi, int[] type) {
+        if (debug == null) {
+            throw new IllegalStateException("setWatchpoints: no debugger attached");
+        }
+        if (debug.setWatchpoints(lo, hi, type) && userMode) {
+            uc.flushTlb(); // memory hooks act when TLB entries are filled
+        }
+    }
+
+    @Override
     public void detachDebugger() {
         if (debug != null) {
+            debug.setWatchpoints(new long[0], new long[0], new int[0]);
             uc.hookDel(debug.hook);
             debug.close();
             debug = null;

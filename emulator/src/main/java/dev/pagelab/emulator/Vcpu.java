@@ -62,6 +62,14 @@ public interface Vcpu extends AutoCloseable {
         throw new UnsupportedOperationException("this CPU cannot be debugged");
     }
 
+    /**
+     * Sets the debugger's watched physical ranges (see {@link DebugControl#setWatchpoints}) and
+     * makes the CPU see its memory hook.
+     */
+    default void setWatchpoints(long[] lo, long[] hi, int[] type) {
+        throw new UnsupportedOperationException("this CPU cannot be debugged");
+    }
+
     /** Removes the debugger's stop check. */
     default void detachDebugger() {
     }
