@@ -42,18 +42,17 @@ final class Disassembly implements AutoCloseable {
         for (int i = 0; i < 16; i++) {
             scratch[i] = (byte) ((i < 8 ? bytes0 >>> (8 * i) : bytes1 >>> (8 * (i - 8))) & 0xff);
         }
-        StringBuilder hex = new StringBuilder(size * 3);
-        for (int i = 0; i < size; i++) {
+        Capstone.Insn insn = capstone.disassemble(scratch, size, rip);
+        // The CPU reports 15 bytes for an instruction it could not decode (ud2): show what capstone decoded.
+        int shown = insn != null ? Math.min(insn.size(), size) : size;
+        StringBuilder hex = new StringBuilder(shown * 3);
+        for (int i = 0; i < shown; i++) {
             if (i > 0) {
                 hex.append(' ');
             }
             hex.append(Character.forDigit((scratch[i] >>> 4) & 0xf, 16)).append(Character.forDigit(scratch[i] & 0xf, 16));
         }
-        Capstone.Insn insn = capstone.disassemble(scratch, size, rip);
         String text = insn == null ? "(bad)" : insn.text();
-        if (insn != null && insn.size() != size) {
-            text = text + "  (capstone decoded " + insn.size() + " of " + size + " bytes)";
-        }
         String h = hex.toString();
         return new Entry(rip, bytes0, bytes1, size, h, text, text.getBytes(StandardCharsets.US_ASCII),
                 h.getBytes(StandardCharsets.US_ASCII));

@@ -215,9 +215,22 @@ public final class Tracer implements KernelEvents, TraceRecords.Sink, AutoClosea
         pendingTraced = false;
         seq = runBase + retired;
         if (exit instanceof VmExit.CpuException ce && shown(task)) {
+            exception(task, cpu, ce);
+        }
+    }
+
+    private void exception(Task task, int cpu, VmExit.CpuException ce) {
+        if (options.format() == Format.TEXT) {
             line("exception", task, cpu).str(" vector ").dec(ce.vector()).ch(' ').str(ce.mnemonic()).str(" rip ")
                     .hex(ce.rip());
             faultInsn().ch('\n');
+        } else {
+            line("exception", task, cpu).str(",\"vector\":").dec(ce.vector()).str(",\"name\":").json(ce.mnemonic())
+                    .str(",\"rip\":\"").hex(ce.rip()).str("\"");
+            if (faultedText != null) {
+                out.str(",\"asm\":").json(faultedText);
+            }
+            out.str("}\n");
         }
     }
 

@@ -128,6 +128,30 @@ class TraceCommandTest {
     }
 
     @Test
+    void fatalExceptionsAndFaultsAreInTheTraceInBothFormats() throws IOException {
+        Path j = dir.resolve("ud2.jsonl"), t = dir.resolve("segv.trace");
+        Cli.Result ud2 = Cli.run("run", "--trace", j.toString(), "--trace-format", "jsonl", "ud2");
+        assertEquals(132, ud2.exit(), ud2.toString());
+        boolean exception = false;
+        for (String line : trace(j)) {
+            Map<?, ?> m = assertInstanceOf(Map.class, JsonParser.parse(line), line);
+            if ("exception".equals(m.get("kind"))) {
+                exception = true;
+                assertEquals("#UD invalid opcode", m.get("name"));
+                assertEquals("ud2", m.get("asm"));
+            }
+        }
+        assertTrue(exception, "the #UD is in the trace");
+        Cli.Result segv = Cli.run("run", "--trace", t.toString(), "segv");
+        assertEquals(139, segv.exit(), segv.toString());
+        List<String> lines = trace(t);
+        assertTrue(lines.stream().anyMatch(l -> l.matches("^fault \\d+ cpu0 tid1 addr 0x0 error 0x6 \\(user write not-present\\) "
+                + "rip 0x[0-9a-f]+: mov[lq]? .*")), String.join("\n", lines.subList(Math.max(0, lines.size() - 20),
+                lines.size())));
+        assertTrue(lines.stream().anyMatch(l -> l.matches("^fault-done \\d+ cpu0 tid1 addr 0x0 outcome SigSegv$")));
+    }
+
+    @Test
     void rangeAndTidFiltersKeepOnlyWhatTheyName() throws IOException {
         Path t = dir.resolve("t.trace");
         Cli.Result r = Cli.run("run", "--trace", t.toString(), "--trace-range", "0x401380-0x4013df", "--trace-tid", "2",
