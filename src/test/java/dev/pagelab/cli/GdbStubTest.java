@@ -80,6 +80,19 @@ class GdbStubTest {
     }
 
     @Test
+    void aBadOrBusyPortIsOneLine() throws Exception {
+        Cli.Result r = Cli.run("run", "--gdb", "70000", "hello");
+        assertEquals(2, r.exit(), r.toString());
+        assertEquals("pagelab: run: --gdb needs a port from 0 to 65535, got 70000", r.err().strip());
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Cli.Result b = Cli.run("run", "--gdb", Integer.toString(busy.getLocalPort()), "hello");
+            assertEquals(2, b.exit(), b.toString());
+            assertTrue(b.err().startsWith("pagelab: run: --gdb " + busy.getLocalPort() + ": ")
+                    && b.err().strip().lines().count() == 1, b.err());
+        }
+    }
+
+    @Test
     void aFatalFaultStopsWithSigsegvBeforeTheKernelKillsTheProgram() throws Exception {
         try (GdbSession s = new GdbSession(dir, "segv")) {
             String out = s.batch(guest("segv"), "continue", "info registers rip", "continue");
