@@ -664,20 +664,28 @@ public final class GdbStub implements KernelEvents, AutoCloseable {
         }
         PhysicalMemory ram = kernel.machine().memory();
         long[] pas = new long[len];
+        boolean code = false;
         for (int i = 0; i < len; i++) {
             pas[i] = physical(addr + i);
             if (pas[i] < 0 || pas[i] >= ram.size()) {
                 conn.send("E14");
                 return;
             }
+            code |= executable(addr + i);
         }
         for (int i = 0; i < len; i++) {
             ram.writeByte(pas[i], data[i]);
         }
-        if (len > 0) {
-            kernel.flushCodeCaches(); // the bytes may be code the CPUs translated
-        }
         conn.send("OK");
+        if (code) {
+            kernel.flushCodeCaches(); // the CPUs may have translated the old bytes (this takes seconds)
+        }
+    }
+
+    /** Whether {@code va}'s page may hold code (its pte lacks NX). */
+    private boolean executable(long va) {
+        X86Paging.Walk w = X86Paging.walk(kernel.machine().memory(), process.mm().pageTables().pgd(), va);
+        return w.mapped() && !w.leaf().noExecute();
     }
 
     private void breakpoint(String p) {

@@ -66,9 +66,13 @@ class GdbStubTest {
     void watchpointsStopRightAfterTheAccessingInstruction() throws Exception {
         try (GdbSession s = new GdbSession(dir, "threads")) {
             String out = s.batch(guest("threads"), "break main", "continue", "watch *(int *)&counter", "continue",
-                    "x/i $pc - 8", "continue", "rwatch *(int *)&counter", "delete 2", "continue", "delete", "continue");
+                    "x/i $pc - 8", "continue", "set var *(int *)&counter = 1234", "p *(int *)&counter",
+                    "set var *(int *)&counter = 2", "rwatch *(int *)&counter", "delete 2", "continue", "delete",
+                    "continue");
             assertTrue(out.contains("hit Hardware watchpoint 2: *(int *)&counter\n\nOld value = 0\nNew value = 1"), out);
             assertTrue(out.contains("Old value = 1\nNew value = 2"), out);
+            assertTrue(out.contains("$1 = 1234"), "memory written and read back: " + out);
+            assertTrue(!out.contains("error"), out);
             // the stop is after the store: the instruction before the pc is the increment of counter
             assertTrue(out.matches("(?s).*0x[0-9a-f]+ <work\\+\\d+>:\\s+addq\\s+\\$0x1,0x[0-9a-f]+\\(%rip\\)\\s+# 0x[0-9a-f]+ <counter>.*"),
                     out);

@@ -132,6 +132,12 @@ class RspRobustnessTest {
                 assertTrue(!r.startsWith("W") && !r.startsWith("X"), body0 + " -> " + r);
             }
             assertEquals(stop, c.ask("?"));
+            // A register written with P reads back with p and g (and is restored).
+            String rdx = c.ask("p3");
+            assertEquals("OK", c.ask("P3=efbeadde00000000"));
+            assertEquals("efbeadde00000000", c.ask("p3"));
+            assertEquals("efbeadde00000000", c.ask("g").substring(3 * 16, 4 * 16));
+            assertEquals("OK", c.ask("P3=" + rdx));
             // The registers and the target description still come back whole.
             assertEquals(2 * (17 * 8 + 7 * 4 + 8 * 10 + 8 * 4 + 16 * 16 + 4 + 3 * 8), c.ask("g").length());
             assertTrue(c.ask("qXfer:features:read:target.xml:0,3fff").startsWith("l<?xml"));
