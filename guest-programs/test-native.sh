@@ -55,6 +55,9 @@ envp[0]=A=1
 envp[1]=B=two words
 EOF
 
+expect "compute 3" 0 "$BIN/compute" 3 <<'EOF'
+compute: 3 rounds, checksum 0x1f48977e0db956e1
+EOF
 expect "exitcode 42" 42 "$BIN/exitcode" 42 </dev/null
 expect "exitcode 0" 0 "$BIN/exitcode" 0 </dev/null
 expect "exitcode 255" 255 "$BIN/exitcode" 255 </dev/null

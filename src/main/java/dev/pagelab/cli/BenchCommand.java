@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 
 /** {@code pagelab bench}: benchmarks that print figures and ratios. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (figures and ratios).",
-        subcommands = {BenchCommand.Hw.class, BenchCommand.Faults.class, BenchCommand.Explore.class})
+        subcommands = {BenchCommand.Hw.class, BenchCommand.Faults.class, BenchCommand.Explore.class,
+            TraceBenchCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -96,10 +96,18 @@ final class RunCommand implements Callable<Integer> {
                     + "by thread id. Default: ${DEFAULT-VALUE}.")
     int cpus;
 
+    @picocli.CommandLine.Mixin
+    TraceOptions trace = new TraceOptions();
+
+    @picocli.CommandLine.Mixin
+    GdbOptions gdb = new GdbOptions();
+
     @Override
     public Integer call() throws IOException {
         Path exe = resolveProgram(program);
         validate();
+        dev.pagelab.trace.Tracer.Options traceOptions = trace.parse("run");
+        gdb.validate("run");
         OutputStream out = new FileOutputStream(FileDescriptor.out);
         OutputStream err = new FileOutputStream(FileDescriptor.err);
         KernelConfig config;
@@ -120,8 +128,15 @@ final class RunCommand implements Callable<Integer> {
         argv.add(program);
         argv.addAll(args);
         Kernel.Result result;
-        try (Kernel kernel = new Kernel(options)) {
+        try (Kernel kernel = new Kernel(options);
+             TraceOptions.Session traced = trace.start("run", kernel, traceOptions);
+             dev.pagelab.gdb.GdbStub debugger = gdb.start("run", kernel, new PrintStream(err, true))) {
+            kernel.scheduler().setEvents(dev.pagelab.kernel.sched.CompositeEvents.of(TraceOptions.events(traced),
+                    debugger));
             result = kernel.run(exe, argv, env);
+            if (debugger != null) {
+                debugger.processExited(result.status());
+            }
         } catch (ElfException e) {
             throw new UserError(program + ": cannot execute: " + e.getMessage(), 126);
         } catch (BootException e) {

@@ -24,6 +24,7 @@ final class UcConst {
     static final int UC_HOOK_MEM_UNMAPPED = 112;
     static final int UC_HOOK_MEM_READ = 1 << 10;
     static final int UC_HOOK_MEM_WRITE = 1 << 11;
+    static final int UC_HOOK_MEM_READ_AFTER = 1 << 13;
     static final int UC_HOOK_INSN_INVALID = 1 << 14;
 
     static final int UC_X86_INS_SYSCALL = 699;

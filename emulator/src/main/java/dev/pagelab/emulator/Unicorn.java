@@ -44,7 +44,7 @@ public final class Unicorn implements AutoCloseable {
         boolean onAccess(int type, long address, int size, long value);
     }
 
-    private static final MethodHandle INTR_TARGET, INSN_TARGET, CODE_TARGET, MEM_TARGET;
+    private static final MethodHandle INTR_TARGET, INSN_TARGET, CODE_TARGET, MEM_TARGET, VOID_TARGET;
 
     static {
         try {
@@ -60,6 +60,7 @@ public final class Unicorn implements AutoCloseable {
             MEM_TARGET = l.findVirtual(Unicorn.class, "memUpcall",
                     MethodType.methodType(boolean.class, MemoryHook.class, MemorySegment.class, int.class,
                             long.class, int.class, long.class, MemorySegment.class));
+            VOID_TARGET = l.findVirtual(Unicorn.class, "voidUpcall", MethodType.methodType(void.class, Runnable.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -380,6 +381,23 @@ public final class Unicorn implements AutoCloseable {
         return hookAdd(typeMask, stub, 1, 0, 0);
     }
 
+    /**
+     * A native hook from the tracing library ({@link UnicornLibrary#traceSymbol}) over all
+     * addresses, with {@code userData} as its {@code user_data}. @return the hook handle
+     */
+    long hookTrace(int type, String function, MemorySegment userData) {
+        return hookAdd(type, lib.traceSymbol(function), userData, 1, 0, 0);
+    }
+
+    /**
+     * A {@code void (*)(void)} that native code may call during {@link #emuStart}; like a hook, a
+     * throw stops the engine and is rethrown by {@code emuStart}. Lives as long as this engine.
+     */
+    MemorySegment voidFunction(Runnable body) {
+        return Linker.nativeLinker().upcallStub(VOID_TARGET.bindTo(this).bindTo(body), FunctionDescriptor.ofVoid(),
+                arena);
+    }
+
     /** {@code uc_hook_del}. */
     public void hookDel(long handle) {
         try {
@@ -415,6 +433,14 @@ public final class Unicorn implements AutoCloseable {
     private void insnUpcall(Runnable hook, MemorySegment ucPtr, MemorySegment user) {
         try {
             hook.run();
+        } catch (Throwable t) {
+            failInHook(t);
+        }
+    }
+
+    private void voidUpcall(Runnable body) {
+        try {
+            body.run();
         } catch (Throwable t) {
             failInHook(t);
         }

@@ -27,6 +27,7 @@ final class UnicornLibrary {
 
     final String path; // immutable
     private MemorySegment countInsnHook; // lazily loaded from libpagelab-hooks.so; guarded by this
+    private SymbolLookup traceLookup; // lazily loaded libpagelab-trace.so; guarded by this
     final int version; // immutable: uc_version(), 0xMMmmpp..
     final MethodHandle ucVersion, ucStrerror, ucOpen, ucClose, ucRegRead, ucRegWrite,
             ucRegReadBatch, ucRegWriteBatch, ucMemMapPtr, ucMemRead, ucMemWrite, ucEmuStart,
@@ -167,6 +168,26 @@ final class UnicornLibrary {
                     .orElseThrow(() -> new UnicornException(lib + " has no pagelab_count_insn"));
         }
         return countInsnHook;
+    }
+
+    /**
+     * A function of the tracing hooks (emulator/src/main/c/pagelab_trace.c), from
+     * {@code -Dpagelab.tracehooks} or {@code $pagelab.home/emulator/target/native/libpagelab-trace.so}.
+     * Loaded only when a trace is first switched on.
+     */
+    synchronized MemorySegment traceSymbol(String name) {
+        if (traceLookup == null) {
+            String explicit = System.getProperty("pagelab.tracehooks");
+            Path lib = explicit != null ? Path.of(explicit)
+                    : Path.of(System.getProperty("pagelab.home", "."), "emulator", "target", "native",
+                            "libpagelab-trace.so");
+            if (!Files.exists(lib)) {
+                throw new UnicornException("native trace library not found at " + lib
+                        + " (build with ./mvnw -DskipTests package, or set -Dpagelab.tracehooks)");
+            }
+            traceLookup = SymbolLookup.libraryLookup(lib, Arena.global());
+        }
+        return traceLookup.find(name).orElseThrow(() -> new UnicornException("trace hooks have no " + name));
     }
 
     /** {@code uc_strerror(code)} as a Java string. */

@@ -41,6 +41,8 @@ final class UnicornVcpu implements Vcpu {
     private long cr3; // the current page-table root
     private final Unicorn.Budget budget; // the native instruction counter, or null when not counting
     private long retired; // instructions retired by this CPU (counting CPUs only)
+    private NativeTrace trace; // the instruction trace, or null when tracing is off
+    private DebugControl debug; // the debugger's stop check, or null when none is attached
 
     UnicornVcpu(int id, Machine machine, ContextOffsets offsets) {
         this(id, machine, offsets, false);
@@ -137,6 +139,12 @@ final class UnicornVcpu implements Vcpu {
             userMode = true;
         }
         VmExit exit;
+        if (trace != null) {
+            trace.beginRun(trampoline);
+        }
+        if (debug != null) {
+            debug.beginRun(trampoline);
+        }
         try {
             if (budget != null) {
                 budget.start(limit);
@@ -155,7 +163,17 @@ final class UnicornVcpu implements Vcpu {
             resetOldException();
             exit = new VmExit.CpuException(6, uc.regRead(UcConst.UC_X86_REG_RIP));
         }
+        boolean debugStop = debug != null && debug.stopReason() != DebugControl.NONE;
         countRetired(exit, trampoline);
+        if (debugStop && budget != null) {
+            retired--; // the counting hook (installed first) counted the instruction stopped before
+        }
+        if (trace != null) {
+            if (debugStop) {
+                trace.dropInstruction(debug.stoppedIndex());
+            }
+            trace.drain();
+        }
         return exit;
     }
 
@@ -188,6 +206,9 @@ final class UnicornVcpu implements Vcpu {
             case INTERRUPT -> interruptExit();
             case NONE -> {
                 long rip = uc.regRead(UcConst.UC_X86_REG_RIP);
+                if (debug != null && debug.stopReason() != DebugControl.NONE) {
+                    yield new VmExit.QuantumExpired(rip);
+                }
                 boolean budgetUsed = limit > 0 && (budget == null || budget.executed() >= limit)
                         || budget != null && budget.breakpointHit() != 0;
                 yield budgetUsed ? new VmExit.QuantumExpired(rip) : new VmExit.Halt(rip);
@@ -293,6 +314,63 @@ final class UnicornVcpu implements Vcpu {
     public void setPageTableRoot(long root) {
         uc.regWrite(UcConst.UC_X86_REG_CR3, root);
         this.cr3 = root;
+        if (trace != null) {
+            trace.setRoot(root);
+        }
+    }
+
+    @Override
+    public DebugControl attachDebugger() {
+        if (debug == null) {
+            debug = new DebugControl(uc);
+            dropTranslations();
+        }
+        return debug;
+    }
+
+    @Override
+    public void setWatchpoints(long[] lo, long[] hi, int[] type) {
+        if (debug == null) {
+            throw new IllegalStateException("setWatchpoints: no debugger attached");
+        }
+        if (debug.setWatchpoints(lo, hi, type) && userMode) {
+            uc.flushTlb(); // memory hooks act when TLB entries are filled
+        }
+    }
+
+    @Override
+    public void detachDebugger() {
+        if (debug != null) {
+            debug.setWatchpoints(new long[0], new long[0], new int[0]);
+            uc.hookDel(debug.hook);
+            debug.close();
+            debug = null;
+        }
+    }
+
+    /**
+     * A new hook is compiled into code translated after it, and checked when TLB entries are
+     * filled, so code translated before must go. Only for a hook added to an engine that ran: a
+     * TB flush costs seconds (about 1 GiB of zeroing). A removed hook needs nothing: translated
+     * code calls libunicorn's hook dispatcher, which skips deleted hooks.
+     */
+    private void dropTranslations() {
+        if (userMode) {
+            uc.flushTranslationBlocks();
+            uc.flushTlb();
+        }
+    }
+
+    @Override
+    public void setTrace(TraceRecords.Options options) {
+        if (trace != null) {
+            trace.stop();
+            trace = null;
+        }
+        if (options != null) {
+            trace = new NativeTrace(uc, id, machine.memory(), cr3, options);
+            dropTranslations();
+        }
     }
 
     @Override

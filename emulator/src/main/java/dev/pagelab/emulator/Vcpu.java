@@ -72,6 +72,35 @@ public interface Vcpu extends AutoCloseable {
     /** Drops translated code: needed after the kernel itself rewrites a frame that held code. */
     void flushTranslationCache();
 
+    /**
+     * Starts recording every instruction this CPU begins (and, if asked, every data access) into
+     * {@code options}' sink, or with null stops. Until then no trace hook is installed, so an
+     * untraced CPU runs at full speed. See {@link TraceRecords} for what arrives.
+     */
+    default void setTrace(TraceRecords.Options options) {
+        throw new UnsupportedOperationException("this CPU cannot be traced");
+    }
+
+    /**
+     * Installs a debugger's stop check (breakpoints, single step, interrupt) on this CPU and
+     * returns its control; until then no such hook exists.
+     */
+    default DebugControl attachDebugger() {
+        throw new UnsupportedOperationException("this CPU cannot be debugged");
+    }
+
+    /**
+     * Sets the debugger's watched physical ranges (see {@link DebugControl#setWatchpoints}) and
+     * makes the CPU see its memory hook.
+     */
+    default void setWatchpoints(long[] lo, long[] hi, int[] type) {
+        throw new UnsupportedOperationException("this CPU cannot be debugged");
+    }
+
+    /** Removes the debugger's stop check. */
+    default void detachDebugger() {
+    }
+
     @Override
     void close();
 }

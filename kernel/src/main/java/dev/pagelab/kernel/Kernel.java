@@ -502,6 +502,11 @@ public final class Kernel implements Tlb, AutoCloseable {
         return t.tid() % cpus.size();
     }
 
+    /** The user thread whose registers CPU {@code cpu} holds (null: none); the others' are saved. */
+    public UserThread cpuOwner(int cpu) {
+        return cpuOwner[cpu];
+    }
+
     /** The virtual CPUs, by number. */
     public List<Vcpu> cpus() {
         return List.copyOf(cpus);
