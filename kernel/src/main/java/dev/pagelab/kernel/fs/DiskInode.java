@@ -2,7 +2,6 @@ package dev.pagelab.kernel.fs;
 
 import dev.pagelab.emulator.PhysicalMemory;
 import dev.pagelab.kernel.Errno;
-import dev.pagelab.kernel.KernelConfig;
 import dev.pagelab.kernel.fs.disk.FsException;
 import dev.pagelab.kernel.mm.AddressSpace;
 import dev.pagelab.kernel.mm.Page;
@@ -146,7 +145,7 @@ public final class DiskInode extends Inode {
      */
     @Override
     public void setPageDirty(Page page) {
-        boolean delalloc = sb.config().fs() == KernelConfig.FsMode.DELALLOC;
+        boolean delalloc = sb.config().pageMkwrite();
         for (BufferHead bh : Buffers.pageBuffers(page)) {
             if (bh.fileOffset() < size) {
                 if (delalloc && !bh.test(BufferHead.BH_RESERVED)) {
@@ -277,7 +276,7 @@ public final class DiskInode extends Inode {
      * yet mapped stay (their block is still to come).
      */
     private void consumeReservations(BufferHead[] bhs) {
-        if (sb.config().fs() != KernelConfig.FsMode.DELALLOC) {
+        if (!sb.config().pageMkwrite()) {
             return;
         }
         for (BufferHead bh : bhs) {
@@ -298,7 +297,7 @@ public final class DiskInode extends Inode {
             return true;
         }
         boolean reserved = bh.testAndClear(BufferHead.BH_RESERVED);
-        if (!reserved && sb.config().fs() == KernelConfig.FsMode.DELALLOC) {
+        if (!reserved && sb.config().pageMkwrite()) {
             sb.oracle().dirtyWithoutReservation(this, bh, true);
         }
         try {
