@@ -20,6 +20,7 @@ public final class DiskInode extends Inode {
     private long size; // i_size; guarded by the baton (i_mutex)
     int openCount; // open files referring to this inode; guarded by the baton
     boolean unlinked; // the name is gone; blocks are freed at the last close
+    private final java.util.List<Long> shrinks = new java.util.ArrayList<>(); // new sizes of every truncate down; guarded by the baton
 
     DiskInode(int ino, String name, long size, DiskFilesystem sb) {
         super(ino, name, sb.frames());
@@ -389,6 +390,7 @@ public final class DiskInode extends Inode {
             setSize(newSize);
             return;
         }
+        shrinks.add(newSize);
         sb.unmapMappingRange(mapping(), (newSize + 0xfff) >>> 12);
         for (Page page : mapping().pages()) {
             if ((page.index() << 12) >= newSize) {
@@ -430,6 +432,20 @@ public final class DiskInode extends Inode {
             }
         }
         sb.pageLock().unlockPage(page);
+    }
+
+    /** How many truncations down there have been (a mark for {@link #lowestSizeSince}). */
+    int shrinkCount() {
+        return shrinks.size();
+    }
+
+    /** The lowest size a truncation down set since {@code mark}, or Long.MAX_VALUE if none. */
+    long lowestSizeSince(int mark) {
+        long low = Long.MAX_VALUE;
+        for (int i = mark; i < shrinks.size(); i++) {
+            low = Math.min(low, shrinks.get(i));
+        }
+        return low;
     }
 
     /** The page-cache view of bytes [0, size): what the file holds right now. */
