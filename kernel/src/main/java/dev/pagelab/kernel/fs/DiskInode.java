@@ -403,11 +403,21 @@ public final class DiskInode extends Inode {
         sb.fs().setSize(diskIno(), newSize);
     }
 
+    /**
+     * truncate_complete_page: waits for the page's writeback, and (block_invalidatepage's
+     * discard_buffer, lock_buffer) for any buffer write in flight, such as kjournald's: its
+     * block is about to be freed, and a late write of the old bytes must not land after that.
+     */
     private void dropPage(Page page) {
         sb.pageLock().lockPage(page);
         sb.pageLock().waitOnPageWriteback(page);
         if (page.test(Page.PG_DIRTY)) {
             sb.writeback().cancelDirtyPage(page);
+        }
+        for (BufferHead bh : Buffers.pageBuffers(page)) {
+            if (bh.test(BufferHead.BH_MAPPED)) {
+                sb.buffers().waitOnBuffer(bh);
+            }
         }
         for (BufferHead bh : Buffers.pageBuffers(page)) {
             if (bh.testAndClear(BufferHead.BH_RESERVED)) {
@@ -419,8 +429,19 @@ public final class DiskInode extends Inode {
         mapping().removePage(page);
     }
 
+    /**
+     * truncate_partial_page (wait_on_page_writeback, zero the tail, block_invalidatepage): a
+     * write of the old bytes still in flight, by writeback or by kjournald, must end before the
+     * on-disk layer zeroes the partial block and frees the rest, or it would bring them back.
+     */
     private void zeroTail(Page page, int from) {
         sb.pageLock().lockPage(page);
+        sb.pageLock().waitOnPageWriteback(page);
+        for (BufferHead bh : Buffers.pageBuffers(page)) {
+            if (bh.test(BufferHead.BH_MAPPED) && bh.fileOffset() + BufferHead.SIZE > (page.index() << 12) + from) {
+                sb.buffers().waitOnBuffer(bh);
+            }
+        }
         frames.memory().fill(page.physicalAddress() + from, PhysicalMemory.PAGE_SIZE - from, (byte) 0);
         for (BufferHead bh : Buffers.pageBuffers(page)) {
             if (bh.fileOffset() >= (page.index() << 12) + from && bh.testAndClear(BufferHead.BH_RESERVED)) {
