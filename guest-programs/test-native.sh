@@ -219,6 +219,9 @@ EOF
 expect isizegrow 0 "$BIN/isizegrow" ig.dat <<'EOF'
 isizegrow: stored past the old EOF of a partial last page after ftruncate grew the file, file verified
 EOF
+expect fsx2 0 "$BIN/fsx2" f2.dat <<'EOF'
+fsx2: 64 stores+msyncs against 64 pwrite/ftruncate/fsync ops, seed 1, final size 14947, file verified
+EOF
 expect "race5mkwrite usage" 2 "$BIN/race5mkwrite" <<'EOF'
 usage: race5mkwrite FILE [ROUNDS 1..1000]
 EOF

@@ -6,7 +6,7 @@
  * reservation ->page_mkwrite would have made (pagelab reports it unless --isize-extended). */
 #include "racefmt.h"
 
-static unsigned char shadow[4096];
+static unsigned char shadow[4096] __attribute__((aligned(8)));
 
 int main(int argc, char **argv)
 {

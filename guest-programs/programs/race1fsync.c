@@ -9,7 +9,7 @@
 
 #define SIZE (2 * 4096)
 
-static unsigned char shadow[SIZE];
+static unsigned char shadow[SIZE] __attribute__((aligned(8)));
 
 static void update(int fd, long round, int pass)
 {

@@ -15,7 +15,7 @@
 #define PAGES 3
 #define SIZE (PAGES * 4096)
 
-static unsigned char shadow[SIZE];
+static unsigned char shadow[SIZE] __attribute__((aligned(8)));
 static unsigned char *map;
 static long rounds = 6;
 static mutex_t last_page = MUTEX_INIT; /* page 2 exists while held (no SIGBUS) */

@@ -36,14 +36,28 @@ static inline unsigned char *race_map(const char *prog, int fd, size_t n)
     return m;
 }
 
+/* Whether a and b (8-byte aligned, n a multiple of 8) are equal: word by word, few instructions. */
+static inline int race_same(const void *a, const void *b, size_t n)
+{
+    const uint64_t *x = a, *y = b;
+
+    for (size_t i = 0; i < n / 8; i++)
+        if (x[i] != y[i])
+            return 0;
+    return 1;
+}
+
 /* The file (read back through read(), i.e. the page cache) must equal `want`. */
 static inline void race_verify(const char *prog, int fd, const unsigned char *want, size_t n)
 {
-    static unsigned char got[4 * 4096];
+    static unsigned char got[4 * 4096] __attribute__((aligned(8)));
 
     if (n > sizeof(got) || pread_full(fd, got, n, 0) != (ssize_t)n)
         die(1, "%s: FAIL: short pread", prog);
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+    if (race_same(got, want, n & ~(size_t)7))
+        i = n & ~(size_t)7; /* only the tail is left to compare byte by byte */
+    for (; i < n; i++)
         if (got[i] != want[i])
             die(1, "%s: FAIL: offset %zu: expected 0x%02x, found 0x%02x", prog, i, want[i], got[i]);
 }

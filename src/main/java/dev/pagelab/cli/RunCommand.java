@@ -65,7 +65,8 @@ final class RunCommand implements Callable<Integer> {
     Path disk;
 
     @Option(names = "--check", description = "At the end: the disk (re-read through a fresh mount) must equal "
-            + "the page cache for every file, NR_FILE_DIRTY must equal a recount, fsck must be clean.")
+            + "the page cache for every file, NR_FILE_DIRTY must equal a recount, no shared pte may be dirty over "
+            + "a clean page when unmapped, fsck must be clean.")
     boolean check;
 
     @Option(names = "--check-durability", description = "At every return of fsync, fdatasync and "

@@ -140,7 +140,12 @@ public record KernelConfig(String name, boolean r1, boolean r2, boolean r3, bool
         return new KernelConfig(name, r1, r2, r3, r4, r5, dirtyTracking, fs, on);
     }
 
-    /** Whether shared mappings of this filesystem have a ->page_mkwrite. */
+    /**
+     * Whether shared mappings of this filesystem have a ->page_mkwrite, and so whether the
+     * delayed-allocation rules (reserve in page_mkwrite, consume in writepage, the invariant) are
+     * in force. Without dirty tracking (2.6.5) no kernel calls ->page_mkwrite, and the
+     * delayed-allocation filesystem behaves as ext3 does for stores through a mapping.
+     */
     public boolean pageMkwrite() {
         return dirtyTracking && fs == FsMode.DELALLOC;
     }

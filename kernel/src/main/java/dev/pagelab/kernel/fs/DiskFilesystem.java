@@ -185,12 +185,13 @@ public final class DiskFilesystem {
      * called: a store through it is not a completed write yet; on 2.6.5, pages changed only through
      * dirty ptes, which fsync never promised) and blocks written out during the
      * call (their data is what the page held then; if it differs, the byte changed during the
-     * call and the newer value stands).
+     * call and the newer value stands), and bytes a truncation during the call discarded.
      */
     public void fsync(DiskInode inode, String call) {
         byte[] atCall = null;
         java.util.Set<Long> dirtying = java.util.Set.of();
         long firstWrite = disk.nextWriteId();
+        int shrinkMark = inode.shrinkCount();
         if (oracle.checking()) {
             atCall = inode.cachedContents();
             dirtying = inode.addressSpace().pages().stream()
@@ -204,6 +205,9 @@ public final class DiskFilesystem {
             int ino = inode.diskIno();
             oracle.fsyncReturned(call, ino, inode.name(), atCall, dirtying, inode.cachedContents(), fs.readFile(ino),
                     off -> {
+                        if (off >= inode.lowestSizeSince(shrinkMark)) {
+                            return true; // a truncation during the call discarded it
+                        }
                         long blk = fs.bmap(ino, off / BufferHead.SIZE);
                         return blk != 0 && disk.lastCompletedWrite(blk) >= firstWrite;
                     });

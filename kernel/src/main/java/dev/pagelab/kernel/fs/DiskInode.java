@@ -2,7 +2,6 @@ package dev.pagelab.kernel.fs;
 
 import dev.pagelab.emulator.PhysicalMemory;
 import dev.pagelab.kernel.Errno;
-import dev.pagelab.kernel.KernelConfig;
 import dev.pagelab.kernel.fs.disk.FsException;
 import dev.pagelab.kernel.mm.AddressSpace;
 import dev.pagelab.kernel.mm.Page;
@@ -21,6 +20,7 @@ public final class DiskInode extends Inode {
     private long size; // i_size; guarded by the baton (i_mutex)
     int openCount; // open files referring to this inode; guarded by the baton
     boolean unlinked; // the name is gone; blocks are freed at the last close
+    private final java.util.List<Long> shrinks = new java.util.ArrayList<>(); // new sizes of every truncate down; guarded by the baton
 
     DiskInode(int ino, String name, long size, DiskFilesystem sb) {
         super(ino, name, sb.frames());
@@ -146,7 +146,7 @@ public final class DiskInode extends Inode {
      */
     @Override
     public void setPageDirty(Page page) {
-        boolean delalloc = sb.config().fs() == KernelConfig.FsMode.DELALLOC;
+        boolean delalloc = sb.config().pageMkwrite();
         for (BufferHead bh : Buffers.pageBuffers(page)) {
             if (bh.fileOffset() < size) {
                 if (delalloc && !bh.test(BufferHead.BH_RESERVED)) {
@@ -277,7 +277,7 @@ public final class DiskInode extends Inode {
      * yet mapped stay (their block is still to come).
      */
     private void consumeReservations(BufferHead[] bhs) {
-        if (sb.config().fs() != KernelConfig.FsMode.DELALLOC) {
+        if (!sb.config().pageMkwrite()) {
             return;
         }
         for (BufferHead bh : bhs) {
@@ -298,7 +298,7 @@ public final class DiskInode extends Inode {
             return true;
         }
         boolean reserved = bh.testAndClear(BufferHead.BH_RESERVED);
-        if (!reserved && sb.config().fs() == KernelConfig.FsMode.DELALLOC) {
+        if (!reserved && sb.config().pageMkwrite()) {
             sb.oracle().dirtyWithoutReservation(this, bh, true);
         }
         try {
@@ -393,6 +393,7 @@ public final class DiskInode extends Inode {
             setSize(newSize);
             return;
         }
+        shrinks.add(newSize);
         size = newSize; // i_size_write
         sb.unmapMappingRange(mapping(), (newSize + 0xfff) >>> 12);
         for (Page page : mapping().pages()) {
@@ -405,11 +406,21 @@ public final class DiskInode extends Inode {
         sb.fs().setSize(diskIno(), newSize); // ->truncate
     }
 
+    /**
+     * truncate_complete_page: waits for the page's writeback, and (block_invalidatepage's
+     * discard_buffer, lock_buffer) for any buffer write in flight, such as kjournald's: its
+     * block is about to be freed, and a late write of the old bytes must not land after that.
+     */
     private void dropPage(Page page) {
         sb.pageLock().lockPage(page);
         sb.pageLock().waitOnPageWriteback(page);
         if (page.test(Page.PG_DIRTY)) {
             sb.writeback().cancelDirtyPage(page);
+        }
+        for (BufferHead bh : Buffers.pageBuffers(page)) {
+            if (bh.test(BufferHead.BH_MAPPED)) {
+                sb.buffers().waitOnBuffer(bh);
+            }
         }
         for (BufferHead bh : Buffers.pageBuffers(page)) {
             if (bh.testAndClear(BufferHead.BH_RESERVED)) {
@@ -421,8 +432,19 @@ public final class DiskInode extends Inode {
         mapping().removePage(page);
     }
 
+    /**
+     * truncate_partial_page (wait_on_page_writeback, zero the tail, block_invalidatepage): a
+     * write of the old bytes still in flight, by writeback or by kjournald, must end before the
+     * on-disk layer zeroes the partial block and frees the rest, or it would bring them back.
+     */
     private void zeroTail(Page page, int from) {
         sb.pageLock().lockPage(page);
+        sb.pageLock().waitOnPageWriteback(page);
+        for (BufferHead bh : Buffers.pageBuffers(page)) {
+            if (bh.test(BufferHead.BH_MAPPED) && bh.fileOffset() + BufferHead.SIZE > (page.index() << 12) + from) {
+                sb.buffers().waitOnBuffer(bh);
+            }
+        }
         frames.memory().fill(page.physicalAddress() + from, PhysicalMemory.PAGE_SIZE - from, (byte) 0);
         for (BufferHead bh : Buffers.pageBuffers(page)) {
             if (bh.fileOffset() >= (page.index() << 12) + from && bh.testAndClear(BufferHead.BH_RESERVED)) {
@@ -434,6 +456,20 @@ public final class DiskInode extends Inode {
             }
         }
         sb.pageLock().unlockPage(page);
+    }
+
+    /** How many truncations down there have been (a mark for {@link #lowestSizeSince}). */
+    int shrinkCount() {
+        return shrinks.size();
+    }
+
+    /** The lowest size a truncation down set since {@code mark}, or Long.MAX_VALUE if none. */
+    long lowestSizeSince(int mark) {
+        long low = Long.MAX_VALUE;
+        for (int i = mark; i < shrinks.size(); i++) {
+            low = Math.min(low, shrinks.get(i));
+        }
+        return low;
     }
 
     /** The page-cache view of bytes [0, size): what the file holds right now. */

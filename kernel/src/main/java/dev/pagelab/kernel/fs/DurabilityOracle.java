@@ -38,8 +38,9 @@ public final class DurabilityOracle {
      * At the return of fsync/fdatasync/msync(MS_SYNC): every byte of {@code atCall} (the file as
      * the page cache held it when the call began) must be on disk, except bytes of the pages in
      * {@code dirtying} (a fault had made a pte writable and not yet dirtied the page: the store
-     * through it had not completed in the kernel's eyes) and bytes whose block was written out
-     * during the call ({@code writtenDuringCall}: the disk then holds what the page held at that
+     * through it had not completed in the kernel's eyes) and bytes the kernel rewrote during the
+     * call ({@code writtenDuringCall}: a truncation discarded them, or their block was written
+     * out; then the disk then holds what the page held at that
      * moment, so a different value means the byte changed during the call, which POSIX leaves
      * open), and bytes that changed during the call and hold on disk their value at the return
      * (e.g. truncated by another thread). A byte changed A-&gt;B-&gt;C by another thread while the call ran is therefore never

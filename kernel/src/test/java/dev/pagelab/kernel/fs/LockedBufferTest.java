@@ -145,4 +145,33 @@ class LockedBufferTest {
             sb.disk().completeAll();
         });
     }
+
+    /**
+     * truncate waits for a buffer write in flight (kjournald's) before the on-disk layer zeroes
+     * the partial block: else the late write brings the truncated bytes back, and a later
+     * extension shows them (a false durability alarm fsx2 found).
+     */
+    @Test
+    void truncateWaitsForAJournalWriteInFlightBeforeZeroingThePartialBlock() throws Exception {
+        withFile(inode -> {
+            DiskFilesystem sb = inode.filesystem();
+            sb.disk().completeAll();
+            sb.writeback().filemapFdatawrite(inode.mapping(), "test");
+            sb.disk().completeAll();
+            byte[] old = new byte[1024];
+            java.util.Arrays.fill(old, (byte) 0x4a);
+            inode.write(0, old, 0, old.length);
+            BufferHead bh0 = Buffers.pageBuffers(inode.mapping().peekPage(0))[0];
+            sb.buffers().lockBuffer(bh0); // kjournald: lock, clean, submit the old bytes
+            assertTrue(bh0.testAndClear(BufferHead.BH_DIRTY));
+            sb.buffers().submitWrite(bh0, () -> sb.buffers().unlockBuffer(bh0));
+            scheduler.spawn("kdisk", () -> sb.disk().completeAll());
+            inode.truncate(100);
+            inode.truncate(4096);
+            sb.disk().completeAll();
+            byte[] onDisk = sb.fs().readFile(inode.diskIno());
+            assertEquals(0, onDisk[500], "the truncated bytes stay gone on disk");
+            assertEquals(0x4a, onDisk[99]);
+        });
+    }
 }

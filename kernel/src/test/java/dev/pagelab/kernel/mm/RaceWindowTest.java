@@ -110,6 +110,52 @@ class RaceWindowTest {
     }
 
     /**
+     * The no-page half of R3 ("do_no_page is protected similarly"; 2.6.23's __do_fault, the same
+     * switch): writeback has run page_mkclean over a page no pte maps, and a store faults on the
+     * not-present pte before TestClearPageDirty. Without the page lock around the pte install
+     * the page is cleaned under the new writable dirty pte.
+     */
+    static Outcome r3NoPage(KernelConfig config) {
+        Object[] st = new Object[3];
+        HandOff strategy = new HandOff("writeback", point -> point == SchedPoint.PAGE_FLAG
+                && st[1] instanceof Page p && p.test(Page.PG_LOCKED) && p.test(Page.PG_DIRTY));
+        MmHarness h = new MmHarness(config, strategy);
+        ScriptedFile f = new ScriptedFile(h, 0x1000);
+        h.scheduler.spawn("setup", () -> {
+            MmStruct mm = new MmStruct(h.frames, h.machine, h.scheduler);
+            Vma vma = mapDirty(h, mm, f);
+            h.memory.zapPteRange(mm, vma, MAP, MAP + 0x1000); // the page stays dirty in the cache, unmapped
+            st[2] = vma;
+            st[1] = f.mapping.peekPage(0);
+            st[0] = mm;
+            h.scheduler.spawn("writeback", () -> writebackOnePage(h, (Page) st[1]));
+            h.scheduler.spawn("fault", () -> h.memory.handleMmFault(mm, MAP, true, false));
+        });
+        h.scheduler.run();
+        MmStruct mm = (MmStruct) st[0];
+        h.memory.checkDirtyPtes(mm, (Vma) st[2], MAP, MAP + 0x1000, "test");
+        return new Outcome(strategy.fired(), ((Page) st[1]).test(Page.PG_DIRTY), pte(mm), List.copyOf(f.calls),
+                h.writeback.dirtyPteCleanPage());
+    }
+
+    @Test
+    void r3NoPageHalfWithoutTheFixLeavesADirtyPteOverACleanPage() {
+        Outcome o = r3NoPage(KernelConfig.preset("2.6.20"));
+        assertTrue(o.windowReached());
+        assertTrue(o.lost(), o.toString());
+        assertEquals(1, o.oracle().size(), o.oracle().toString());
+    }
+
+    @Test
+    void r3NoPageHalfWithTheFixTheFaultTakesThePageLockBeforeTheInstall() {
+        Outcome o = r3NoPage(KernelConfig.preset("2.6.22"));
+        assertTrue(o.windowReached());
+        assertFalse(o.lost(), o.toString());
+        assertTrue(o.pageDirty(), "dirtied after writeback let go of the page");
+        assertTrue(o.oracle().isEmpty(), o.oracle().toString());
+    }
+
+    /**
      * R4 (seed 004): mprotect rewrites the dirty writable pte as clear-then-set under the pte
      * lock; writeback's page_mkclean comes in while it reads as not present. Without the fix the
      * lockless peek skips the mapping; with it page_mkclean waits for the pte lock.
