@@ -1,6 +1,7 @@
 package dev.pagelab.kernel.proc;
 
 import dev.pagelab.emulator.Register;
+import dev.pagelab.emulator.UserState;
 import dev.pagelab.kernel.sched.Task;
 
 /**
@@ -29,24 +30,14 @@ public final class UserThread {
     public long[] savedRegisters() { return savedRegisters; }
     public void saveRegisters(long[] regs) { this.savedRegisters = regs; }
 
-    /** A fresh user state: everything zero but RIP, RSP and RFLAGS (IF and bit 1). */
+    /** A fresh user state as Linux's start_thread leaves it: see {@link UserState#initial}. */
     public static long[] initialRegisters(long rip, long rsp) {
-        long[] r = new long[Register.USER_STATE.length];
-        r[index(Register.RIP)] = rip;
-        r[index(Register.RSP)] = rsp;
-        r[index(Register.RFLAGS)] = 0x202;
-        return r;
+        return UserState.initial(rip, rsp);
     }
 
-    /** Position of {@code r} in {@link Register#USER_STATE}. */
+    /** Position of {@code r} in a saved user state. */
     public static int index(Register r) {
-        Register[] all = Register.USER_STATE;
-        for (int i = 0; i < all.length; i++) {
-            if (all[i] == r) {
-                return i;
-            }
-        }
-        throw new IllegalArgumentException(r + " is not part of the user state");
+        return UserState.index(r);
     }
 
     @Override
