@@ -24,6 +24,7 @@ import dev.pagelab.kernel.proc.ElfFile;
 import dev.pagelab.kernel.proc.Exec;
 import dev.pagelab.kernel.proc.ExitStatus;
 import dev.pagelab.kernel.proc.Process;
+import dev.pagelab.kernel.proc.ProcessTable;
 import dev.pagelab.kernel.proc.UserThread;
 import dev.pagelab.kernel.sched.SchedPoint;
 import dev.pagelab.kernel.sched.Scheduler;
@@ -160,6 +161,7 @@ public final class Kernel implements Tlb, AutoCloseable {
     private long instructions; // retired by all CPUs; guarded by the baton
     private final long[] lastCount; // each CPU's count when last accounted; guarded by the baton
     private int nextId = 1; // pids and tids; guarded by the baton
+    private final ProcessTable processes = new ProcessTable(); // immutable reference
 
     public Kernel(Options options) throws BootException {
         if (options.cpus() < 1) {
@@ -204,6 +206,7 @@ public final class Kernel implements Tlb, AutoCloseable {
     public Options options() { return options; }
     public DiskFilesystem filesystem() { return storage.sb; }
     public Path diskImage() { return storage.image(); }
+    public ProcessTable processes() { return processes; }
 
     /** Loads {@code executable} as process 1, runs it to the end, and tears everything down. */
     public Result run(Path executable, List<String> argv, List<String> envp) throws ElfException, IOException {
@@ -211,6 +214,7 @@ public final class Kernel implements Tlb, AutoCloseable {
         HostFile exe = hostDirectory.inode(executable.toAbsolutePath().normalize());
         MmStruct mm = new MmStruct(frames, machine, scheduler);
         Process process = new Process(nextId++, executable.getFileName().toString(), mm, scheduler);
+        processes.add(process);
         process.files().install(Console.input(options.stdin()));
         process.files().install(Console.output(options.stdout()));
         process.files().install(Console.output(options.stderr()));
@@ -251,6 +255,9 @@ public final class Kernel implements Tlb, AutoCloseable {
     private void userLoop(UserThread t) {
         Process p = t.process();
         while (!p.exiting()) {
+            if (syscalls.doSignal(t)) {
+                break;
+            }
             Vcpu cpu = ensureOnCpu(t);
             long budget = budget();
             scheduler.events().guestEnter(t.task(), cpu.id(), budget);

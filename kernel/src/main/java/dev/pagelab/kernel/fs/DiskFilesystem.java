@@ -86,6 +86,11 @@ public final class DiskFilesystem {
         return fs.lookup(strip(name)) >= 0;
     }
 
+    /** The root directory's entries, in slot order (getdents64). */
+    public List<PagelabFs.DirEntry> list() {
+        return fs.list();
+    }
+
     /** open(2) on the flat root directory: O_CREAT, O_EXCL, O_TRUNC, O_APPEND. */
     public OpenFile open(String name, int flags) {
         String n = strip(name);

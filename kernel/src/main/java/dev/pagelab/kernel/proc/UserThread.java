@@ -14,6 +14,8 @@ public final class UserThread {
     private Task task; // set once when the scheduler task is created
     long[] savedRegisters; // user state while another thread owns the CPU, else stale
     private long clearChildTid; // set_tid_address / CLONE_CHILD_CLEARTID
+    private long blocked; // the signal mask (bit signal-1); guarded by the baton
+    private long pending; // signals sent to this thread (tkill/tgkill, faults); guarded by the baton
 
     public UserThread(int tid, Process process, long[] registers) {
         this.tid = tid;
@@ -28,6 +30,12 @@ public final class UserThread {
     public long clearChildTid() { return clearChildTid; }
     public void setClearChildTid(long addr) { this.clearChildTid = addr; }
     public long[] savedRegisters() { return savedRegisters; }
+    public long blocked() { return blocked; }
+    /** sigprocmask's store: SIGKILL and SIGSTOP can never be blocked. */
+    public void setBlocked(long mask) { this.blocked = mask & ~Signals.UNBLOCKABLE; }
+    public long pending() { return pending; }
+    public void addPending(int signal) { this.pending |= Signals.bit(signal); }
+    public void clearPending(int signal) { this.pending &= ~Signals.bit(signal); }
     public void saveRegisters(long[] regs) { this.savedRegisters = regs; }
 
     /** A fresh user state as Linux's start_thread leaves it: see {@link UserState#initial}. */

@@ -27,6 +27,7 @@ public final class Syscalls {
     private final FileCalls files; // immutable reference
     private final MemoryCalls memory; // immutable reference
     private final ProcessCalls process; // immutable reference
+    private final ProgramCalls program; // immutable reference: the rest of the table
     private final SortedMap<String, Long> counts = new TreeMap<>(); // guarded by the baton
     private final SortedSet<Long> unknown = new TreeSet<>(); // guarded by the baton
 
@@ -34,11 +35,20 @@ public final class Syscalls {
         this.files = new FileCalls(kernel);
         this.memory = new MemoryCalls(kernel);
         this.process = new ProcessCalls(kernel);
+        this.program = new ProgramCalls(kernel);
+    }
+
+    /** Signal delivery on the way back to user mode; true if the process is now exiting. */
+    public boolean doSignal(UserThread t) {
+        return program.signals().doSignal(t);
     }
 
     /** Runs the syscall and returns RAX (a -errno on failure) or {@link #NO_RETURN}. */
     public long dispatch(UserThread t, VmExit.Syscall sc) {
         String name = name(sc.number());
+        if (name == null) {
+            name = ProgramCalls.name(sc.number());
+        }
         if (name == null) {
             unknown.add(sc.number());
             return -Errno.ENOSYS;
@@ -63,7 +73,7 @@ public final class Syscalls {
             case PREAD64 -> files.pread(t, s.arg1(), s.arg2(), s.arg3(), s.arg4());
             case PWRITE64 -> files.pwrite(t, s.arg1(), s.arg2(), s.arg3(), s.arg4());
             case WRITEV -> files.writev(t, s.arg1(), s.arg2(), s.arg3());
-            case OPENAT -> files.openat(t, s.arg1(), s.arg2(), s.arg3());
+            case OPENAT -> program.paths().openat(t, s.arg1(), s.arg2(), s.arg3(), s.arg4());
             case FSYNC -> files.fsync(t, s.arg1(), "fsync");
             case FDATASYNC -> files.fsync(t, s.arg1(), "fdatasync");
             case FTRUNCATE -> files.ftruncate(t, s.arg1(), s.arg2());
@@ -84,7 +94,7 @@ public final class Syscalls {
             case ARCH_PRCTL -> process.archPrctl(t, s.arg1(), s.arg2());
             case SET_TID_ADDRESS -> process.setTidAddress(t, s.arg1());
             case UNAME -> process.uname(t, s.arg1());
-            default -> throw new IllegalStateException("dispatch: no handler for " + s.number());
+            default -> program.call(t, s);
         };
     }
 
