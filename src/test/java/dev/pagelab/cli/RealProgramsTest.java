@@ -79,4 +79,15 @@ class RealProgramsTest {
     void glibcSignalHandlersMasksAndAbortBehaveAsNatively() {
         assertSameAsNative(nativeDir, List.of(), "glibc-signals");
     }
+
+    @Test
+    void glibcForkCopyOnWritePipesExecWaitAndSignalsBehaveAsNatively() {
+        assertSameAsNative(nativeDir, List.of(), "glibc-fork");
+    }
+
+    /** Short quanta: parent and children interleave every 2000 instructions. */
+    @Test
+    void glibcForkWithShortQuanta() {
+        assertSameAsNative(nativeDir, List.of("--quantum", "2000"), "glibc-fork");
+    }
 }

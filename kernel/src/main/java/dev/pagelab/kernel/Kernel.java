@@ -218,6 +218,7 @@ public final class Kernel implements Tlb, AutoCloseable {
         process.files().install(Console.input(options.stdin()));
         process.files().install(Console.output(options.stdout()));
         process.files().install(Console.output(options.stderr()));
+        process.setExecutable(process.name(), exe, executable.toString(), mm);
         UserThread main = new UserThread(process.pid(), process, null);
         process.threads().add(main);
         main.setTask(scheduler.spawn(process.name(), () -> {
@@ -241,6 +242,19 @@ public final class Kernel implements Tlb, AutoCloseable {
             problems.addAll(storage.endOfRunChecks(writeback));
         }
         return new Result(process.exitStatus(), stats(), storage.oracle.violations(), problems);
+    }
+
+    /** A new pid (pids and tids share one counter). */
+    public int allocPid() {
+        return nextId++;
+    }
+
+    /** Starts {@code process}'s main thread (tid = pid) with {@code registers} (fork). */
+    public UserThread spawnProcess(Process process, long[] registers) {
+        UserThread t = new UserThread(process.pid(), process, registers);
+        process.threads().add(t);
+        t.setTask(scheduler.spawn(process.name(), () -> userLoop(t)));
+        return t;
     }
 
     /** Creates a thread of {@code process} starting with {@code registers} (clone). */
@@ -439,16 +453,19 @@ public final class Kernel implements Tlb, AutoCloseable {
             }
             exitMmap(p.mm());
             p.files().closeAll();
-            if (!storage.crashed()) {
-                storage.sb.syncAll();
+            syscalls.exitNotify(p);
+            if (processes.live() == 0) {
+                if (!storage.crashed()) {
+                    storage.sb.syncAll();
+                }
+                storage.sb.shutdownThreads();
             }
-            storage.sb.shutdownThreads();
         }
         scheduler.exit();
     }
 
-    /** exit_mmap: zaps every VMA and frees the page tables. */
-    private void exitMmap(MmStruct mm) {
+    /** exit_mmap: zaps every VMA and frees the page tables (exit, and exec's old mm). */
+    public void exitMmap(MmStruct mm) {
         mm.mmapSem.downWrite();
         try {
             for (Vma v : mm.vmas()) {

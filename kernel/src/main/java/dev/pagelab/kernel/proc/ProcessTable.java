@@ -30,6 +30,17 @@ public final class ProcessTable {
         }
     }
 
+    /** Processes with a live thread (not zombies). */
+    public int live() {
+        int n = 0;
+        for (Process p : byPid.values()) {
+            if (!p.threads().isEmpty()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     public int count() {
         return byPid.size();
     }

@@ -26,7 +26,11 @@ public final class UserThread {
     public int tid() { return tid; }
     public Process process() { return process; }
     public Task task() { return task; }
-    public void setTask(Task task) { this.task = task; }
+    /** Links the scheduler task, whose owner becomes this thread (KernelEvents relies on it). */
+    public void setTask(Task task) {
+        this.task = task;
+        task.setOwner(this);
+    }
     public long clearChildTid() { return clearChildTid; }
     public void setClearChildTid(long addr) { this.clearChildTid = addr; }
     public long[] savedRegisters() { return savedRegisters; }

@@ -106,6 +106,14 @@ final class PathCalls {
         }
     }
 
+    /** open_exec's lookup: a regular file opened for reading (EACCES for a directory); the caller releases it. */
+    OpenFile openRegular(String abs) {
+        if (isDirectory(abs)) {
+            throw new Errno(Errno.EACCES);
+        }
+        return openFile(abs, OpenFile.O_RDONLY);
+    }
+
     /** A regular file's description, not installed in any table (the caller releases it). */
     private OpenFile openFile(String abs, int flags) {
         if (kernel.filesystem().exists(abs) || (flags & OpenFile.O_CREAT) != 0 || !kernel.hostDirectory().has(abs)) {

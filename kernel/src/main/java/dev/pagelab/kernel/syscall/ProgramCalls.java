@@ -23,7 +23,8 @@ final class ProgramCalls {
             GETDENTS64 = 217, CLOCK_GETTIME = 228, CLOCK_GETRES = 229, CLOCK_NANOSLEEP = 230, TGKILL = 234,
             NEWFSTATAT = 262, UNLINKAT = 263, READLINKAT = 267, FACCESSAT = 269, SET_ROBUST_LIST = 273,
             UTIMENSAT = 280, FALLOCATE = 285, DUP3 = 292, PRLIMIT64 = 302, GETRANDOM = 318, STATX = 332, RSEQ = 334,
-            CLONE3 = 435, FACCESSAT2 = 439;
+            CLONE3 = 435, FACCESSAT2 = 439, PIPE = 22, FORK = 57, VFORK = 58, EXECVE = 59, WAIT4 = 61, WAITID = 247,
+            PIPE2 = 293;
 
     private static final Map<Integer, String> NAMES = new TreeMap<>(Map.ofEntries(
             Map.entry(OPEN, "open"), Map.entry(STAT, "stat"), Map.entry(LSTAT, "lstat"),
@@ -46,13 +47,16 @@ final class ProgramCalls {
             Map.entry(FACCESSAT, "faccessat"), Map.entry(SET_ROBUST_LIST, "set_robust_list"),
             Map.entry(UTIMENSAT, "utimensat"), Map.entry(FALLOCATE, "fallocate"), Map.entry(DUP3, "dup3"),
             Map.entry(PRLIMIT64, "prlimit64"), Map.entry(GETRANDOM, "getrandom"), Map.entry(STATX, "statx"),
-            Map.entry(RSEQ, "rseq"), Map.entry(CLONE3, "clone3"), Map.entry(FACCESSAT2, "faccessat2")));
+            Map.entry(RSEQ, "rseq"), Map.entry(CLONE3, "clone3"), Map.entry(FACCESSAT2, "faccessat2"),
+            Map.entry(PIPE, "pipe"), Map.entry(FORK, "fork"), Map.entry(VFORK, "vfork"), Map.entry(EXECVE, "execve"),
+            Map.entry(WAIT4, "wait4"), Map.entry(WAITID, "waitid"), Map.entry(PIPE2, "pipe2")));
 
     private final Clocks clocks; // immutable reference
     private final PathCalls paths; // immutable reference
     private final InfoCalls info; // immutable reference
     private final FdCalls fds; // immutable reference
     private final SignalCalls signals; // immutable reference
+    private final ForkCalls fork; // immutable reference
     private final dev.pagelab.kernel.proc.ProcessTable kernelProcesses; // immutable reference
 
     ProgramCalls(Kernel kernel) {
@@ -61,6 +65,7 @@ final class ProgramCalls {
         this.info = new InfoCalls(kernel, clocks);
         this.fds = new FdCalls(kernel);
         this.signals = new SignalCalls(kernel);
+        this.fork = new ForkCalls(kernel, paths, signals);
         this.kernelProcesses = kernel.processes();
     }
 
@@ -80,6 +85,10 @@ final class ProgramCalls {
 
     SignalCalls signals() {
         return signals;
+    }
+
+    ForkCalls fork() {
+        return fork;
     }
 
     long call(UserThread t, VmExit.Syscall s) {
@@ -112,6 +121,13 @@ final class ProgramCalls {
             case KILL -> signals.kill(t, a1, a2);
             case TKILL -> signals.tkill(t, a1, a2);
             case TGKILL -> signals.tgkill(t, a1, a2, a3);
+            case FORK -> fork.fork(t);
+            case VFORK -> fork.vfork(t);
+            case EXECVE -> fork.execve(t, a1, a2, a3);
+            case WAIT4 -> fork.wait4(t, a1, a2, a3, a4);
+            case WAITID -> fork.waitid(t, a1, a2, a3, a4, a5);
+            case PIPE -> fork.pipe2(t, a1, 0);
+            case PIPE2 -> fork.pipe2(t, a1, a2);
             default -> callInfo(t, s);
         };
     }

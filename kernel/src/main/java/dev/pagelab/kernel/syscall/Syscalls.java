@@ -38,6 +38,11 @@ public final class Syscalls {
         this.program = new ProgramCalls(kernel);
     }
 
+    /** exit_notify for a process whose last thread has exited (zombie, SIGCHLD, reparenting). */
+    public void exitNotify(dev.pagelab.kernel.proc.Process p) {
+        program.fork().exitNotify(p);
+    }
+
     /** Signal delivery on the way back to user mode; true if the process is now exiting. */
     public boolean doSignal(UserThread t) {
         return program.signals().doSignal(t);
@@ -57,6 +62,9 @@ public final class Syscalls {
         try {
             return call(t, sc);
         } catch (Errno e) {
+            if (e.errno() == Errno.EPIPE && (sc.number() == WRITE || sc.number() == WRITEV || sc.number() == PWRITE64)) {
+                program.signals().sendToThread(t, dev.pagelab.kernel.proc.Signals.SIGPIPE); // Linux: pipe_write
+            }
             return -e.errno();
         } catch (UserAccess.Efault e) {
             return -Errno.EFAULT;
@@ -83,7 +91,9 @@ public final class Syscalls {
             case MPROTECT -> memory.mprotect(t, s.arg1(), s.arg2(), s.arg3());
             case BRK -> memory.brk(t, s.arg1());
             case MSYNC -> memory.msync(t, s.arg1(), s.arg2(), s.arg3());
-            case CLONE -> process.clone(t, s.arg1(), s.arg2(), s.arg3(), s.arg4(), s.arg5());
+            case CLONE -> (s.arg1() & ProcessCalls.CLONE_VM) == 0
+                    ? program.fork().clone(t, s.arg1(), s.arg2(), s.arg3(), s.arg4(), s.arg5())
+                    : process.clone(t, s.arg1(), s.arg2(), s.arg3(), s.arg4(), s.arg5());
             case EXIT -> process.exit(t, s.arg1());
             case EXIT_GROUP -> process.exitGroup(t, s.arg1());
             case FUTEX -> process.futex(t, s.arg1(), s.arg2(), s.arg3(), s.arg4());
