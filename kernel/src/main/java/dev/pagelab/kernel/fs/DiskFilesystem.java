@@ -155,6 +155,39 @@ public final class DiskFilesystem {
         evict(ino, inode);
     }
 
+    /**
+     * rename(2) in the root directory. An existing target is unlinked first; unlike Linux, the
+     * replacement is therefore not atomic across a power loss (a crash between the two steps
+     * leaves the target gone and the source under its old name). A target that is still open
+     * or mapped cannot be replaced (EBUSY).
+     */
+    public void rename(String from, String to) {
+        String f = strip(from), t = strip(to);
+        if (fs.lookup(f) < 0) {
+            throw new Errno(Errno.ENOENT);
+        }
+        if (f.equals(t)) {
+            return;
+        }
+        int target = fs.lookup(t);
+        if (target >= 0) {
+            DiskInode open = inodes.get(target);
+            if (open != null && (open.openCount > 0 || !open.addressSpace().iMmap().isEmpty())) {
+                throw new Errno(Errno.EBUSY);
+            }
+            evict(target, open);
+        }
+        try {
+            fs.rename(f, t);
+        } catch (FsException e) {
+            throw new Errno(e.errno());
+        }
+        DiskInode moved = inodes.get(fs.lookup(t));
+        if (moved != null) {
+            moved.rename(t);
+        }
+    }
+
     private void evict(int ino, DiskInode inode) {
         if (inode != null) {
             inode.truncate(0);

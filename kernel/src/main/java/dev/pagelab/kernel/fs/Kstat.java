@@ -41,7 +41,8 @@ public record Kstat(long dev, long ino, int mode, long nlink, int uid, int gid, 
     public static Kstat of(OpenFile f, long time) {
         long ino = f.inode() != null ? f.inode().ino() : 0;
         long dev = f instanceof DiskFile ? 0x801 : f.inode() != null ? 0x802 : 0x0c;
-        long rdev = f.mode() == (S_IFCHR | 0620) ? 0x8801 : 0;
+        long rdev = f instanceof DevFile d ? d.rdev() : f.mode() == (S_IFCHR | 0620) ? 0x8801 : 0;
+        dev = f instanceof DevFile ? 0x5 : dev;
         long nlink = (f.mode() & S_IFMT) == S_IFDIR ? 2 : 1;
         return new Kstat(dev, ino, f.mode(), nlink, 0, 0, rdev, f.size(), 4096, (f.size() + 511) / 512, time);
     }

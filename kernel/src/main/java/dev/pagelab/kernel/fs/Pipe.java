@@ -15,6 +15,7 @@ import dev.pagelab.kernel.sched.WaitQueue;
  */
 public final class Pipe {
     public static final int CAPACITY = 65536, PIPE_BUF = 4096;
+    public static final int POLLIN = 1, POLLOUT = 4, POLLERR = 8, POLLHUP = 16, POLLNVAL = 32;
 
     /** How a task sleeps on a pipe: interruptibly; throws Errno(EINTR) when it must give up. */
     @FunctionalInterface
@@ -103,6 +104,16 @@ public final class Pipe {
         return done;
     }
 
+    /** Linux: pipe_poll's POLLIN: data, or no writer left (EOF). */
+    boolean readReady() {
+        return used > 0 || writers == 0;
+    }
+
+    /** pipe_poll's POLLOUT (or POLLERR without readers): room for PIPE_BUF bytes. */
+    boolean writeReady() {
+        return CAPACITY - used >= PIPE_BUF || readers == 0;
+    }
+
     /** Bytes waiting to be read (FIONREAD, tests). */
     public int available() {
         return used;
@@ -148,6 +159,19 @@ public final class Pipe {
 
         public Pipe pipe() {
             return Pipe.this;
+        }
+
+        /** f_op->poll: the POLL* bits ready on this end. */
+        public int poll() {
+            if (readable()) {
+                return (readReady() ? POLLIN : 0) | (writers == 0 ? POLLHUP : 0);
+            }
+            return readers == 0 ? POLLOUT | POLLERR : writeReady() ? POLLOUT : 0;
+        }
+
+        /** Where a poller sleeps until this end may have become ready. */
+        public WaitQueue waitQueue() {
+            return wait;
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.pagelab.kernel.syscall;
 
 import dev.pagelab.kernel.Errno;
 import dev.pagelab.kernel.Kernel;
+import dev.pagelab.kernel.fs.DevFile;
 import dev.pagelab.kernel.fs.DiskFile;
 import dev.pagelab.kernel.fs.Kstat;
 import dev.pagelab.kernel.fs.OpenFile;
@@ -87,9 +88,19 @@ final class PathCalls {
         return "/" + String.join("/", parts);
     }
 
-    /** True if {@code abs} names a directory: "/" or a --host-dir directory. */
+    /** True if {@code abs} names a directory: "/", "/dev" or a --host-dir directory. */
     private boolean isDirectory(String abs) {
-        return abs.equals("/") || !kernel.filesystem().exists(abs) && kernel.hostDirectory().isDirectory(abs);
+        return abs.equals("/") || abs.equals("/dev")
+                || !kernel.filesystem().exists(abs) && kernel.hostDirectory().isDirectory(abs);
+    }
+
+    /** The /dev device {@code abs} names, or null. */
+    private static String device(String abs) {
+        if (!abs.startsWith("/dev/")) {
+            return null;
+        }
+        String name = abs.substring(5);
+        return DevFile.DEVICES.containsKey(name) ? name : null;
     }
 
     /** vfs_stat of a resolved path. */
@@ -116,6 +127,9 @@ final class PathCalls {
 
     /** A regular file's description, not installed in any table (the caller releases it). */
     private OpenFile openFile(String abs, int flags) {
+        if (device(abs) != null) {
+            return new DevFile(device(abs), flags & ~(OpenFile.O_CREAT | OpenFile.O_TRUNC | OpenFile.O_EXCL));
+        }
         if (kernel.filesystem().exists(abs) || (flags & OpenFile.O_CREAT) != 0 || !kernel.hostDirectory().has(abs)) {
             return kernel.filesystem().open(abs, flags);
         }

@@ -24,7 +24,9 @@ final class ProgramCalls {
             NEWFSTATAT = 262, UNLINKAT = 263, READLINKAT = 267, FACCESSAT = 269, SET_ROBUST_LIST = 273,
             UTIMENSAT = 280, FALLOCATE = 285, DUP3 = 292, PRLIMIT64 = 302, GETRANDOM = 318, STATX = 332, RSEQ = 334,
             CLONE3 = 435, FACCESSAT2 = 439, PIPE = 22, FORK = 57, VFORK = 58, EXECVE = 59, WAIT4 = 61, WAITID = 247,
-            PIPE2 = 293;
+            PIPE2 = 293, POLL = 7, PPOLL = 271, SENDFILE = 40, RENAME = 82, RENAMEAT = 264, RENAMEAT2 = 316,
+            CHMOD = 90, FCHMOD = 91, CHOWN = 92, FCHOWN = 93, LCHOWN = 94, FCHOWNAT = 260, FCHMODAT = 268,
+            PRCTL = 157;
 
     private static final Map<Integer, String> NAMES = new TreeMap<>(Map.ofEntries(
             Map.entry(OPEN, "open"), Map.entry(STAT, "stat"), Map.entry(LSTAT, "lstat"),
@@ -49,7 +51,12 @@ final class ProgramCalls {
             Map.entry(PRLIMIT64, "prlimit64"), Map.entry(GETRANDOM, "getrandom"), Map.entry(STATX, "statx"),
             Map.entry(RSEQ, "rseq"), Map.entry(CLONE3, "clone3"), Map.entry(FACCESSAT2, "faccessat2"),
             Map.entry(PIPE, "pipe"), Map.entry(FORK, "fork"), Map.entry(VFORK, "vfork"), Map.entry(EXECVE, "execve"),
-            Map.entry(WAIT4, "wait4"), Map.entry(WAITID, "waitid"), Map.entry(PIPE2, "pipe2")));
+            Map.entry(WAIT4, "wait4"), Map.entry(WAITID, "waitid"), Map.entry(PIPE2, "pipe2"),
+            Map.entry(POLL, "poll"), Map.entry(PPOLL, "ppoll"), Map.entry(SENDFILE, "sendfile"),
+            Map.entry(RENAME, "rename"), Map.entry(RENAMEAT, "renameat"), Map.entry(RENAMEAT2, "renameat2"),
+            Map.entry(CHMOD, "chmod"), Map.entry(FCHMOD, "fchmod"), Map.entry(CHOWN, "chown"),
+            Map.entry(FCHOWN, "fchown"), Map.entry(LCHOWN, "lchown"), Map.entry(FCHOWNAT, "fchownat"),
+            Map.entry(FCHMODAT, "fchmodat"), Map.entry(PRCTL, "prctl")));
 
     private final Clocks clocks; // immutable reference
     private final PathCalls paths; // immutable reference
@@ -57,6 +64,8 @@ final class ProgramCalls {
     private final FdCalls fds; // immutable reference
     private final SignalCalls signals; // immutable reference
     private final ForkCalls fork; // immutable reference
+    private final PollCalls poll; // immutable reference
+    private final MiscCalls misc; // immutable reference
     private final dev.pagelab.kernel.proc.ProcessTable kernelProcesses; // immutable reference
 
     ProgramCalls(Kernel kernel) {
@@ -66,6 +75,8 @@ final class ProgramCalls {
         this.fds = new FdCalls(kernel);
         this.signals = new SignalCalls(kernel);
         this.fork = new ForkCalls(kernel, paths, signals);
+        this.poll = new PollCalls(kernel);
+        this.misc = new MiscCalls(kernel, paths);
         this.kernelProcesses = kernel.processes();
     }
 
@@ -128,6 +139,23 @@ final class ProgramCalls {
             case WAITID -> fork.waitid(t, a1, a2, a3, a4, a5);
             case PIPE -> fork.pipe2(t, a1, 0);
             case PIPE2 -> fork.pipe2(t, a1, a2);
+            case POLL -> poll.poll(t, a1, a2, a3);
+            case PPOLL -> poll.ppoll(t, a1, a2, a3, a4, a5);
+            default -> callMisc(t, s);
+        };
+    }
+
+    private long callMisc(UserThread t, VmExit.Syscall s) {
+        long a1 = s.arg1(), a2 = s.arg2(), a3 = s.arg3(), a4 = s.arg4(), a5 = s.arg5();
+        return switch ((int) s.number()) {
+            case SENDFILE -> misc.sendfile(t, a1, a2, a3, a4);
+            case RENAME -> misc.renameat2(t, PathCalls.AT_FDCWD, a1, PathCalls.AT_FDCWD, a2, 0);
+            case RENAMEAT -> misc.renameat2(t, a1, a2, a3, a4, 0);
+            case RENAMEAT2 -> misc.renameat2(t, a1, a2, a3, a4, a5);
+            case CHMOD, CHOWN, LCHOWN -> misc.chmodAt(t, PathCalls.AT_FDCWD, a1);
+            case FCHMODAT, FCHOWNAT -> misc.chmodAt(t, a1, a2);
+            case FCHMOD, FCHOWN -> misc.fchmod(t, a1);
+            case PRCTL -> misc.prctl(t, a1, a2);
             default -> callInfo(t, s);
         };
     }

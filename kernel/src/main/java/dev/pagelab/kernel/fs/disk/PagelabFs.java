@@ -390,6 +390,25 @@ public final class PagelabFs {
         markFree(freed);
     }
 
+    /**
+     * Linux: ext2_rename, for a target that does not exist: the entry's slot is rewritten with the
+     * new name in place, one synchronous write of one block, so a crash leaves the old name or
+     * the new one, never both or neither.
+     */
+    public void rename(String from, String to) throws FsException {
+        checkWritable("rename");
+        Integer slot = slotOf.get(from);
+        if (slot == null) {
+            throw new FsException(Errno.ENOENT, "no file \"" + from + "\"");
+        }
+        byte[] nameBytes = checkNewName(to);
+        int ino = slots.get(slot).ino();
+        writeDirEntry(slot, ino, nameBytes);
+        slots.set(slot, new FsScan.Slot(slot, to, ino));
+        slotOf.remove(from);
+        slotOf.put(to, slot);
+    }
+
     /** Writes slot's 64 bytes (ino 0 and an empty name free it), mapping the slot's block if needed. */
     private void writeDirEntry(int slot, int ino, byte[] name) {
         DiskInode root = inodes[ROOT_INO];
