@@ -4,7 +4,7 @@ import dev.pagelab.kernel.Errno;
 import dev.pagelab.kernel.Kernel;
 import dev.pagelab.kernel.fs.FileTable;
 import dev.pagelab.kernel.fs.OpenFile;
-import dev.pagelab.kernel.fs.RootDirectory;
+import dev.pagelab.kernel.fs.DirectoryFile;
 import dev.pagelab.kernel.mm.UserAccess;
 import dev.pagelab.kernel.proc.UserThread;
 
@@ -73,7 +73,7 @@ final class FdCalls {
 
     long getdents64(UserThread t, long fd, long dirp, long count) {
         OpenFile f = files(t).get(fd);
-        if (!(f instanceof RootDirectory dir)) {
+        if (!(f instanceof DirectoryFile dir)) {
             throw new Errno(Errno.ENOTDIR);
         }
         if (count < 0) {

@@ -28,22 +28,19 @@ final class MiscCalls {
         this.paths = paths;
     }
 
-    /** renameat2: the disk's root directory only (a --host-dir file is read-only). */
+    /** renameat2: within one directory of the disk (another directory: EXDEV; a --host-dir file is read-only). */
     long renameat2(UserThread t, long olddirfd, long oldpath, long newdirfd, long newpath, long flags) {
         if ((flags & ~RENAME_NOREPLACE) != 0) {
             throw new Errno(Errno.EINVAL);
         }
         String from = paths.resolve(t, olddirfd, paths.getname(t, oldpath));
         String to = paths.resolve(t, newdirfd, paths.getname(t, newpath));
-        Kstat src = paths.statPath(from);
-        if ((src.mode() & Kstat.S_IFMT) == Kstat.S_IFDIR) {
+        paths.statPath(from);
+        if (from.equals("/") || to.equals("/")) {
             throw new Errno(Errno.EBUSY);
         }
         if (!kernel.filesystem().exists(from)) {
             throw new Errno(Errno.EROFS);
-        }
-        if (to.lastIndexOf('/') != 0) {
-            throw new Errno(to.equals("/") ? Errno.EBUSY : Errno.ENOENT);
         }
         if ((flags & RENAME_NOREPLACE) != 0 && kernel.filesystem().exists(to)) {
             throw new Errno(Errno.EEXIST);

@@ -6,7 +6,7 @@ import dev.pagelab.kernel.fs.DevFile;
 import dev.pagelab.kernel.fs.DiskFile;
 import dev.pagelab.kernel.fs.Kstat;
 import dev.pagelab.kernel.fs.OpenFile;
-import dev.pagelab.kernel.fs.RootDirectory;
+import dev.pagelab.kernel.fs.DirectoryFile;
 import dev.pagelab.kernel.mm.MmStruct;
 import dev.pagelab.kernel.mm.UserAccess;
 import dev.pagelab.kernel.proc.UserThread;
@@ -18,10 +18,10 @@ import java.util.Deque;
  * Path syscalls beyond open/unlink: the stat family, access, getcwd, chdir, readlink, utimensat,
  * and the directory side of open (Linux: fs/namei.c, fs/stat.c, fs/open.c, fs/d_path.c).
  *
- * <p>Unlike Linux, the namespace is two flat layers: the disk's root directory, then the
- * read-only {@code --host-dir}; the root "/" is the only directory on the disk, and a path is
- * resolved as a string (normalized against the working directory), not component by component
- * through dentries. There are no symbolic links.
+ * <p>Unlike Linux, the namespace is two layers: the disk's directory tree, then the read-only
+ * {@code --host-dir} for names the disk does not have; "/dev" holds the memory devices; a path
+ * is resolved as a string (normalized against the working directory, so ".." is lexical), not
+ * component by component through dentries. There are no symbolic links.
  */
 final class PathCalls {
     static final int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
@@ -64,8 +64,8 @@ final class PathCalls {
             base = "";
         } else if ((int) dirfd == AT_FDCWD) {
             base = t.process().fs().cwd();
-        } else if (t.process().files().get(dirfd) instanceof RootDirectory) {
-            base = "/";
+        } else if (t.process().files().get(dirfd) instanceof DirectoryFile d) {
+            base = d.path();
         } else {
             throw new Errno(Errno.ENOTDIR);
         }
@@ -88,10 +88,15 @@ final class PathCalls {
         return "/" + String.join("/", parts);
     }
 
-    /** True if {@code abs} names a directory: "/", "/dev" or a --host-dir directory. */
+    /** True if {@code abs} names a directory: one of the disk's, "/dev", or a --host-dir directory. */
     private boolean isDirectory(String abs) {
-        return abs.equals("/") || abs.equals("/dev")
+        return kernel.filesystem().isDirectory(abs) || abs.equals("/dev")
                 || !kernel.filesystem().exists(abs) && kernel.hostDirectory().isDirectory(abs);
+    }
+
+    /** True if {@code abs} names a directory of the disk. */
+    private boolean isDiskDirectory(String abs) {
+        return kernel.filesystem().isDirectory(abs);
     }
 
     /** The /dev device {@code abs} names, or null. */
@@ -106,8 +111,9 @@ final class PathCalls {
     /** vfs_stat of a resolved path. */
     Kstat statPath(String abs) {
         if (isDirectory(abs)) {
-            return new Kstat(abs.equals("/") ? 0x801 : 0x802, abs.equals("/") ? 1 : 0, Kstat.S_IFDIR | 0755, 2, 0, 0, 0,
-                    4096, 4096, 8, clocks.bootTime());
+            boolean disk = isDiskDirectory(abs);
+            return new Kstat(disk ? 0x801 : 0x802, disk ? kernel.filesystem().ino(abs) : 0, Kstat.S_IFDIR | 0755, 2, 0, 0,
+                    0, 4096, 4096, 8, clocks.bootTime());
         }
         OpenFile f = openFile(abs, OpenFile.O_RDONLY);
         try {
@@ -149,16 +155,56 @@ final class PathCalls {
             if ((f & OpenFile.O_ACCMODE) != OpenFile.O_RDONLY || (f & OpenFile.O_CREAT) != 0) {
                 throw new Errno(Errno.EISDIR);
             }
-            if (!abs.equals("/")) {
-                throw new Errno(Errno.EACCES); // host directories are not listed
+            if (!isDiskDirectory(abs)) {
+                throw new Errno(Errno.EACCES); // unlike Linux: /dev and --host-dir directories are not listed
             }
-            return t.process().files().installFrom(0, new RootDirectory(f, kernel.filesystem().list()), cloexec);
+            return t.process().files().installFrom(0, openDirectory(abs, f), cloexec);
         }
         if ((f & OpenFile.O_DIRECTORY) != 0) {
             statPath(abs); // ENOENT first
             throw new Errno(Errno.ENOTDIR);
         }
         return t.process().files().installFrom(0, openFile(abs, f), cloexec);
+    }
+
+    private DirectoryFile openDirectory(String abs, int flags) {
+        String parent = abs.equals("/") ? "/" : normalize(abs + "/..");
+        return new DirectoryFile(flags, abs, kernel.filesystem().ino(abs), kernel.filesystem().ino(parent),
+                kernel.filesystem().list(abs));
+    }
+
+    /** mkdirat(2): on the disk (the mode is not kept). */
+    long mkdirat(UserThread t, long dirfd, long pathname, long mode) {
+        String abs = resolve(t, dirfd, getname(t, pathname));
+        if (abs.equals("/") || isDirectory(abs) || kernel.filesystem().exists(abs)) {
+            throw new Errno(Errno.EEXIST);
+        }
+        if (!isDiskDirectory(normalize(abs + "/.."))) {
+            throw new Errno(isDirectory(normalize(abs + "/..")) ? Errno.EROFS : Errno.ENOENT);
+        }
+        kernel.filesystem().mkdir(abs);
+        return 0;
+    }
+
+    /** rmdir(2): an empty directory of the disk. */
+    long rmdir(UserThread t, long pathname) {
+        String abs = resolve(t, AT_FDCWD, getname(t, pathname));
+        return rmdirPath(t, abs);
+    }
+
+    private long rmdirPath(UserThread t, String abs) {
+        if (abs.equals("/")) {
+            throw new Errno(Errno.EBUSY);
+        }
+        if (!isDirectory(abs)) {
+            statPath(abs);
+            throw new Errno(Errno.ENOTDIR);
+        }
+        if (!isDiskDirectory(abs)) {
+            throw new Errno(Errno.EROFS);
+        }
+        kernel.filesystem().rmdir(abs);
+        return 0;
     }
 
     /** open(2): openat(AT_FDCWD, ...). */
@@ -231,18 +277,18 @@ final class PathCalls {
             statPath(abs); // ENOENT if missing
             throw new Errno(Errno.ENOTDIR);
         }
-        if (!abs.equals("/")) {
-            throw new Errno(Errno.EACCES); // unlike Linux: --host-dir directories are not entered
+        if (!isDiskDirectory(abs)) {
+            throw new Errno(Errno.EACCES); // unlike Linux: /dev and --host-dir directories are not entered
         }
         t.process().fs().setCwd(abs);
         return 0;
     }
 
     long fchdir(UserThread t, long fd) {
-        if (!(t.process().files().get(fd) instanceof RootDirectory)) {
+        if (!(t.process().files().get(fd) instanceof DirectoryFile d)) {
             throw new Errno(Errno.ENOTDIR);
         }
-        t.process().fs().setCwd("/");
+        t.process().fs().setCwd(d.path());
         return 0;
     }
 
@@ -259,7 +305,7 @@ final class PathCalls {
     long unlinkat(UserThread t, long dirfd, long pathname, long flags) {
         String abs = resolve(t, dirfd, getname(t, pathname));
         if ((flags & AT_REMOVEDIR) != 0) {
-            throw new Errno(isDirectory(abs) ? Errno.EBUSY : Errno.ENOTDIR);
+            return rmdirPath(t, abs);
         }
         if (isDirectory(abs)) {
             throw new Errno(Errno.EISDIR);

@@ -26,7 +26,7 @@ final class ProgramCalls {
             CLONE3 = 435, FACCESSAT2 = 439, PIPE = 22, FORK = 57, VFORK = 58, EXECVE = 59, WAIT4 = 61, WAITID = 247,
             PIPE2 = 293, POLL = 7, PPOLL = 271, SENDFILE = 40, RENAME = 82, RENAMEAT = 264, RENAMEAT2 = 316,
             CHMOD = 90, FCHMOD = 91, CHOWN = 92, FCHOWN = 93, LCHOWN = 94, FCHOWNAT = 260, FCHMODAT = 268,
-            PRCTL = 157;
+            PRCTL = 157, MKDIR = 83, RMDIR = 84, MKDIRAT = 258;
 
     private static final Map<Integer, String> NAMES = new TreeMap<>(Map.ofEntries(
             Map.entry(OPEN, "open"), Map.entry(STAT, "stat"), Map.entry(LSTAT, "lstat"),
@@ -56,7 +56,8 @@ final class ProgramCalls {
             Map.entry(RENAME, "rename"), Map.entry(RENAMEAT, "renameat"), Map.entry(RENAMEAT2, "renameat2"),
             Map.entry(CHMOD, "chmod"), Map.entry(FCHMOD, "fchmod"), Map.entry(CHOWN, "chown"),
             Map.entry(FCHOWN, "fchown"), Map.entry(LCHOWN, "lchown"), Map.entry(FCHOWNAT, "fchownat"),
-            Map.entry(FCHMODAT, "fchmodat"), Map.entry(PRCTL, "prctl")));
+            Map.entry(FCHMODAT, "fchmodat"), Map.entry(PRCTL, "prctl"), Map.entry(MKDIR, "mkdir"),
+            Map.entry(RMDIR, "rmdir"), Map.entry(MKDIRAT, "mkdirat")));
 
     private final Clocks clocks; // immutable reference
     private final PathCalls paths; // immutable reference
@@ -156,6 +157,9 @@ final class ProgramCalls {
             case FCHMODAT, FCHOWNAT -> misc.chmodAt(t, a1, a2);
             case FCHMOD, FCHOWN -> misc.fchmod(t, a1);
             case PRCTL -> misc.prctl(t, a1, a2);
+            case MKDIR -> paths.mkdirat(t, PathCalls.AT_FDCWD, a1, a2);
+            case MKDIRAT -> paths.mkdirat(t, a1, a2, a3);
+            case RMDIR -> paths.rmdir(t, a1);
             default -> callInfo(t, s);
         };
     }

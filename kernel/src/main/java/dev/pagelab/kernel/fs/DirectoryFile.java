@@ -9,11 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The open root directory (Linux: a struct file on a directory inode, read with getdents64): the
- * disk's entries, then ".", "..". Unlike Linux, the position is an index into a snapshot of the
- * entries taken at open, so entries created while it is open are not listed.
+ * An open directory of the disk (Linux: a struct file on a directory inode, read with
+ * getdents64): ".", "..", then its entries. Unlike Linux, the position is an index into a
+ * snapshot of the entries taken at open, so entries created while it is open are not listed.
  */
-public final class RootDirectory extends OpenFile {
+public final class DirectoryFile extends OpenFile {
     /** Linux: include/linux/fs.h DT_DIR, DT_REG. */
     public static final int DT_DIR = 4, DT_REG = 8;
 
@@ -21,16 +21,29 @@ public final class RootDirectory extends OpenFile {
     public record Entry(String name, long ino, int type) {}
 
     private final List<Entry> entries; // immutable snapshot
+    private final String path; // immutable: the directory's absolute path
+    private final long ino; // immutable
 
-    public RootDirectory(int flags, List<PagelabFs.DirEntry> disk) {
+    public DirectoryFile(int flags, String path, long ino, long parentIno, List<PagelabFs.DirEntry> disk) {
         super(flags);
+        this.path = path;
+        this.ino = ino;
         List<Entry> all = new ArrayList<>();
-        all.add(new Entry(".", PagelabFs.ROOT_INO, DT_DIR));
-        all.add(new Entry("..", PagelabFs.ROOT_INO, DT_DIR));
+        all.add(new Entry(".", ino, DT_DIR));
+        all.add(new Entry("..", parentIno, DT_DIR));
         for (PagelabFs.DirEntry e : disk) {
-            all.add(new Entry(e.name(), e.ino(), DT_REG));
+            all.add(new Entry(e.name(), e.ino(), e.directory() ? DT_DIR : DT_REG));
         }
         this.entries = List.copyOf(all);
+    }
+
+    /** The directory's absolute path (fchdir, *at calls). */
+    public String path() {
+        return path;
+    }
+
+    public long ino() {
+        return ino;
     }
 
     @Override
