@@ -69,7 +69,12 @@ final class ForkCalls {
         return copyProcess(t, CLONE_VFORK, 0, 0, 0, 0);
     }
 
-    /** clone without CLONE_VM: a new process (CLONE_THREAD without CLONE_VM is -EINVAL, as in Linux). */
+    /**
+     * clone without CLONE_THREAD: a new process. Unlike Linux, CLONE_VM here (glibc's posix_spawn
+     * and so system() and popen: CLONE_VM|CLONE_VFORK on a stack of their own) still gives the
+     * child a copy-on-write copy, so stores the child makes before it execs are not seen by the
+     * parent (posix_spawn then reports a failed exec through the child's exit status 127 only).
+     */
     long clone(UserThread t, long flags, long newsp, long parentTid, long childTid, long tls) {
         if ((flags & CLONE_THREAD) != 0) {
             throw new Errno(Errno.EINVAL);

@@ -69,7 +69,12 @@ final class ProgramCalls {
     private final MiscCalls misc; // immutable reference
     private final dev.pagelab.kernel.proc.ProcessTable kernelProcesses; // immutable reference
 
-    ProgramCalls(Kernel kernel) {
+    private final Syscalls table; // immutable reference: for clone3's way into clone
+    private final Kernel kernel; // immutable reference
+
+    ProgramCalls(Kernel kernel, Syscalls table) {
+        this.table = table;
+        this.kernel = kernel;
         this.clocks = new Clocks(kernel.scheduler());
         this.paths = new PathCalls(kernel, clocks);
         this.info = new InfoCalls(kernel, clocks);
@@ -191,7 +196,8 @@ final class ProgramCalls {
             case GETSID -> t.process().sid();
             case SETPGID -> setpgid(t, a1, a2);
             case SETSID -> setsid(t);
-            case RSEQ, CLONE3 -> throw new Errno(Errno.ENOSYS);
+            case RSEQ -> throw new Errno(Errno.ENOSYS);
+            case CLONE3 -> clone3(t, a1, a2);
             default -> throw new IllegalStateException("ProgramCalls: no handler for " + s.number());
         };
     }
@@ -228,5 +234,28 @@ final class ProgramCalls {
         }
         p.setSession(p.pid());
         return p.pid();
+    }
+
+    /**
+     * clone3: struct clone_args (at least CLONE_ARGS_SIZE_VER0, 64 bytes) turned into clone's
+     * arguments: the stack is given by its lowest address and size, the exit signal separately.
+     */
+    private long clone3(UserThread t, long uargs, long size) {
+        if (size < 64 || size > 4096) {
+            throw new Errno(Errno.EINVAL);
+        }
+        dev.pagelab.kernel.mm.MmStruct mm = t.process().mm();
+        dev.pagelab.kernel.mm.UserAccess ua = kernel.uaccess();
+        long flags = ua.getUserLong(mm, uargs);
+        long childTid = ua.getUserLong(mm, uargs + 16);
+        long parentTid = ua.getUserLong(mm, uargs + 24);
+        long exitSignal = ua.getUserLong(mm, uargs + 32);
+        long stack = ua.getUserLong(mm, uargs + 40);
+        long stackSize = ua.getUserLong(mm, uargs + 48);
+        long tls = ua.getUserLong(mm, uargs + 56);
+        if ((flags & 0xff) != 0 || exitSignal < 0 || exitSignal > 64 || (stack == 0) != (stackSize == 0)) {
+            throw new Errno(Errno.EINVAL);
+        }
+        return table.clone(t, flags | exitSignal, stack == 0 ? 0 : stack + stackSize, parentTid, childTid, tls);
     }
 }

@@ -35,7 +35,7 @@ public final class Syscalls {
         this.files = new FileCalls(kernel);
         this.memory = new MemoryCalls(kernel);
         this.process = new ProcessCalls(kernel);
-        this.program = new ProgramCalls(kernel);
+        this.program = new ProgramCalls(kernel, this);
     }
 
     /** exit_notify for a process whose last thread has exited (zombie, SIGCHLD, reparenting). */
@@ -91,9 +91,7 @@ public final class Syscalls {
             case MPROTECT -> memory.mprotect(t, s.arg1(), s.arg2(), s.arg3());
             case BRK -> memory.brk(t, s.arg1());
             case MSYNC -> memory.msync(t, s.arg1(), s.arg2(), s.arg3());
-            case CLONE -> (s.arg1() & ProcessCalls.CLONE_VM) == 0
-                    ? program.fork().clone(t, s.arg1(), s.arg2(), s.arg3(), s.arg4(), s.arg5())
-                    : process.clone(t, s.arg1(), s.arg2(), s.arg3(), s.arg4(), s.arg5());
+            case CLONE -> clone(t, s.arg1(), s.arg2(), s.arg3(), s.arg4(), s.arg5());
             case EXIT -> process.exit(t, s.arg1());
             case EXIT_GROUP -> process.exitGroup(t, s.arg1());
             case FUTEX -> process.futex(t, s.arg1(), s.arg2(), s.arg3(), s.arg4());
@@ -106,6 +104,13 @@ public final class Syscalls {
             case UNAME -> process.uname(t, s.arg1());
             default -> program.call(t, s);
         };
+    }
+
+    /** clone and clone3: a thread (CLONE_THREAD) or a process. */
+    long clone(UserThread t, long flags, long newsp, long parentTid, long childTid, long tls) {
+        return (flags & ProcessCalls.CLONE_THREAD) == 0
+                ? program.fork().clone(t, flags, newsp, parentTid, childTid, tls)
+                : process.clone(t, flags, newsp, parentTid, childTid, tls);
     }
 
     /** The syscall's name, or null if pagelab does not implement it. */
