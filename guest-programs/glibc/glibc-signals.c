@@ -3,12 +3,14 @@
  *     the interrupted code's floating-point state survives it;
  *   - SIG_IGN drops a signal; a blocked signal waits until it is unblocked, then runs its handler;
  *   - the handler's mask: the signal itself is blocked inside its handler;
+ *   - sigsuspend in a child, woken by the parent's kill;
  *   - finally abort(): killed by SIGABRT (status 134 in a shell). */
 #include <fenv.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static volatile int usr1_count, usr2_count, blocked_inside;
@@ -63,6 +65,22 @@ int main(void) {
     printf("usr2 while blocked: %d\n", usr2_count);
     sigprocmask(SIG_UNBLOCK, &set, NULL);
     printf("usr2 after unblock: %d\n", usr2_count);
+
+    /* sigsuspend: a child waits, race-free, for the parent's SIGUSR2 */
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    usr2_count = 0;
+    pid_t child = fork();
+    if (child == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        int r = sigsuspend(&none);
+        _exit(r == -1 && usr2_count == 1 ? 0 : 1);
+    }
+    kill(child, SIGUSR2);
+    int status;
+    waitpid(child, &status, 0);
+    printf("sigsuspend child: %s\n", WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "woken by its handler" : "FAIL");
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
 
     printf("aborting\n");
     abort();

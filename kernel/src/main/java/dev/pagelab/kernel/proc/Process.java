@@ -32,6 +32,7 @@ public final class Process {
     private final Map<Long, WaitQueue> futexes = new HashMap<>(); // futex queues by user address
     private final Scheduler scheduler; // immutable reference
     private final WaitQueue childExit; // wait_chldexit: the parent sleeps here in wait4; immutable reference
+    private final WaitQueue signalArrived; // sigsuspend/pause sleep here until a signal is sent; immutable reference
     private final Set<WaitQueue> sleepingOn = new LinkedHashSet<>(); // queues a thread sleeps on interruptibly
     private ExitStatus exitStatus; // set once by the first exit_group or fatal signal
     private int parentPid; // getppid: 0 for the first process (its parent is the host); guarded by the baton
@@ -57,6 +58,7 @@ public final class Process {
         this.fs = fs;
         this.signal = signal;
         this.childExit = new WaitQueue(scheduler);
+        this.signalArrived = new WaitQueue(scheduler);
         this.pgid = pid;
         this.sid = pid;
     }
@@ -89,6 +91,7 @@ public final class Process {
     public List<UserThread> threads() { return threads; }
     public List<Process> children() { return children; }
     public WaitQueue childExit() { return childExit; }
+    public WaitQueue signalArrived() { return signalArrived; }
     public boolean zombie() { return zombie; }
     public void setZombie() { this.zombie = true; }
     public MappedFile exe() { return exe; }
@@ -144,5 +147,6 @@ public final class Process {
             q.wakeAll();
         }
         childExit.wakeAll();
+        signalArrived.wakeAll();
     }
 }

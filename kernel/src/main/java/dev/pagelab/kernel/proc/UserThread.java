@@ -16,6 +16,7 @@ public final class UserThread {
     private long clearChildTid; // set_tid_address / CLONE_CHILD_CLEARTID
     private long blocked; // the signal mask (bit signal-1); guarded by the baton
     private long pending; // signals sent to this thread (tkill/tgkill, faults); guarded by the baton
+    private long savedSigmask = -1; // sigsuspend's mask to restore (TIF_RESTORE_SIGMASK), -1 = none; guarded by the baton
 
     public UserThread(int tid, Process process, long[] registers) {
         this.tid = tid;
@@ -38,6 +39,8 @@ public final class UserThread {
     /** sigprocmask's store: SIGKILL and SIGSTOP can never be blocked. */
     public void setBlocked(long mask) { this.blocked = mask & ~Signals.UNBLOCKABLE; }
     public long pending() { return pending; }
+    public long savedSigmask() { return savedSigmask; }
+    public void setSavedSigmask(long mask) { this.savedSigmask = mask; }
     public void addPending(int signal) { this.pending |= Signals.bit(signal); }
     public void clearPending(int signal) { this.pending &= ~Signals.bit(signal); }
     public void saveRegisters(long[] regs) { this.savedRegisters = regs; }

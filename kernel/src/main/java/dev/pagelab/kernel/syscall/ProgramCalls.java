@@ -26,7 +26,7 @@ final class ProgramCalls {
             CLONE3 = 435, FACCESSAT2 = 439, PIPE = 22, FORK = 57, VFORK = 58, EXECVE = 59, WAIT4 = 61, WAITID = 247,
             PIPE2 = 293, POLL = 7, PPOLL = 271, SENDFILE = 40, RENAME = 82, RENAMEAT = 264, RENAMEAT2 = 316,
             CHMOD = 90, FCHMOD = 91, CHOWN = 92, FCHOWN = 93, LCHOWN = 94, FCHOWNAT = 260, FCHMODAT = 268,
-            PRCTL = 157, MKDIR = 83, RMDIR = 84, MKDIRAT = 258;
+            PRCTL = 157, MKDIR = 83, RMDIR = 84, MKDIRAT = 258, RT_SIGSUSPEND = 130, PAUSE = 34;
 
     private static final Map<Integer, String> NAMES = new TreeMap<>(Map.ofEntries(
             Map.entry(OPEN, "open"), Map.entry(STAT, "stat"), Map.entry(LSTAT, "lstat"),
@@ -57,7 +57,8 @@ final class ProgramCalls {
             Map.entry(CHMOD, "chmod"), Map.entry(FCHMOD, "fchmod"), Map.entry(CHOWN, "chown"),
             Map.entry(FCHOWN, "fchown"), Map.entry(LCHOWN, "lchown"), Map.entry(FCHOWNAT, "fchownat"),
             Map.entry(FCHMODAT, "fchmodat"), Map.entry(PRCTL, "prctl"), Map.entry(MKDIR, "mkdir"),
-            Map.entry(RMDIR, "rmdir"), Map.entry(MKDIRAT, "mkdirat")));
+            Map.entry(RMDIR, "rmdir"), Map.entry(MKDIRAT, "mkdirat"), Map.entry(RT_SIGSUSPEND, "rt_sigsuspend"),
+            Map.entry(PAUSE, "pause")));
 
     private final Clocks clocks; // immutable reference
     private final PathCalls paths; // immutable reference
@@ -138,6 +139,8 @@ final class ProgramCalls {
             case KILL -> signals.kill(t, a1, a2);
             case TKILL -> signals.tkill(t, a1, a2);
             case TGKILL -> signals.tgkill(t, a1, a2, a3);
+            case RT_SIGSUSPEND -> signals.rtSigsuspend(t, a1, a2);
+            case PAUSE -> signals.pause(t);
             case FORK -> fork.fork(t);
             case VFORK -> fork.vfork(t);
             case EXECVE -> fork.execve(t, a1, a2, a3);

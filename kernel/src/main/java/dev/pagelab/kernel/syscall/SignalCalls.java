@@ -210,6 +210,7 @@ final class SignalCalls {
             return;
         }
         p.signal().addSharedPending(sig);
+        p.signalArrived().wakeAll();
     }
 
     void sendToThread(UserThread th, int sig) {
@@ -226,6 +227,7 @@ final class SignalCalls {
             return;
         }
         th.addPending(sig);
+        p.signalArrived().wakeAll();
     }
 
     private static boolean fatal(Process p, int sig) {
@@ -251,6 +253,48 @@ final class SignalCalls {
         p.beginExit(ExitStatus.killed(sig, "killed: " + Signals.name(sig)));
     }
 
+    /**
+     * rt_sigsuspend: waits with {@code mask} as the signal mask until a signal arrives that a
+     * handler takes (or that ends the process); returns -EINTR, and the old mask comes back when
+     * the handler returns (Linux: TIF_RESTORE_SIGMASK, the frame saves the old mask).
+     */
+    long rtSigsuspend(UserThread t, long mask, long sigsetsize) {
+        if (sigsetsize != 8) {
+            throw new Errno(Errno.EINVAL);
+        }
+        return suspend(t, ua.getUserLong(mm(t), mask));
+    }
+
+    /** pause: sigsuspend with the current mask. */
+    long pause(UserThread t) {
+        return suspend(t, t.blocked());
+    }
+
+    private long suspend(UserThread t, long mask) {
+        Process p = t.process();
+        t.setSavedSigmask(t.blocked());
+        t.setBlocked(mask);
+        while (!deliverable(t) && !p.exiting()) {
+            p.sleepInterruptible(p.signalArrived());
+        }
+        throw new Errno(Errno.EINTR);
+    }
+
+    /** True if a pending signal is unblocked and would run a handler or end the process. */
+    private static boolean deliverable(UserThread t) {
+        Process p = t.process();
+        long ready = (t.pending() | p.signal().sharedPending()) & ~t.blocked();
+        for (int sig = 1; ready != 0; sig++, ready >>>= 1) {
+            if ((ready & 1) != 0 && !ignored(p.signal().action(sig), sig)
+                    && !(p.signal().action(sig).handler() == SignalStruct.SIG_DFL
+                    && Signals.defaultAction(sig) != Signals.DefaultAction.TERMINATE
+                    && Signals.defaultAction(sig) != Signals.DefaultAction.CORE)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     // ---- delivery -------------------------------------------------------------------------------
 
     /**
@@ -261,7 +305,8 @@ final class SignalCalls {
     boolean doSignal(UserThread t) {
         Process p = t.process();
         long ready = (t.pending() | p.signal().sharedPending()) & ~t.blocked();
-        while (ready != 0 && !p.exiting()) {
+        boolean handled = false;
+        while (ready != 0 && !p.exiting() && !handled) {
             int sig = Long.numberOfTrailingZeros(ready) + 1;
             ready &= ~Signals.bit(sig);
             int code = SI_USER;
@@ -282,7 +327,11 @@ final class SignalCalls {
                 break;
             }
             handleSignal(t, sig, code, a);
-            break;
+            handled = true;
+        }
+        if (t.savedSigmask() != -1 && !handled) {
+            t.setBlocked(t.savedSigmask()); // sigsuspend returned without a handler: restore now
+            t.setSavedSigmask(-1);
         }
         return p.exiting();
     }
@@ -311,6 +360,7 @@ final class SignalCalls {
         }
         long mask = t.blocked() | a.mask() | ((a.flags() & SA_NODEFER) == 0 ? Signals.bit(sig) : 0);
         t.setBlocked(mask);
+        t.setSavedSigmask(-1); // now in the frame
         if ((a.flags() & SA_RESETHAND) != 0) {
             t.process().signal().setAction(sig, SigAction.DEFAULT);
         }
@@ -335,9 +385,10 @@ final class SignalCalls {
             b.putLong(MCONTEXT + 8 * i, s[UserState.index(SIGCONTEXT[i])]);
         }
         b.putShort(MCONTEXT + 144, (short) 0x33).putShort(MCONTEXT + 150, (short) 0x2b); // cs, ss
-        b.putLong(MCONTEXT + 168, t.blocked()); // oldmask
+        long old = t.savedSigmask() != -1 ? t.savedSigmask() : t.blocked(); // sigsuspend's mask comes back
+        b.putLong(MCONTEXT + 168, old); // oldmask
         b.putLong(MCONTEXT + FPSTATE, fpstate);
-        b.putLong(SIGMASK, t.blocked());
+        b.putLong(SIGMASK, old);
         b.putInt(INFO, sig).putInt(INFO + 8, code).putInt(INFO + 16, t.process().pid());
         ua.copyToUser(mm(t), frame, b.array());
         return frame;
