@@ -60,6 +60,17 @@ int main(int argc, char **argv) {
     counter++;
     check(counter == 101, "parent can still write its own copy");
 
+    /* MAP_SHARED|MAP_ANONYMOUS stays shared across fork */
+    volatile int *shm = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    shm[0] = 1;
+    pid = fork();
+    if (pid == 0) {
+        shm[1] = shm[0] + 41;
+        _exit(0);
+    }
+    waitpid(pid, &status, 0);
+    check(shm[1] == 42, "a shared anonymous mapping is shared with the child");
+
     /* a pipe from child to parent, through dup2 onto stdout */
     int fds[2];
     check(pipe(fds) == 0, "pipe");

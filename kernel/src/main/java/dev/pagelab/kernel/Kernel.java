@@ -308,6 +308,11 @@ public final class Kernel implements Tlb, AutoCloseable {
     }
 
     private boolean limitReached(Process p) {
+        if (options.crashAtInstruction() > 0 && storage.crashed()) {
+            // another process's thread pulled the plug: every process stops with it
+            p.beginExit(ExitStatus.killed(ExitStatus.SIGKILL, "crashed: simulated power loss"));
+            return true;
+        }
         if (options.crashAtInstruction() > 0 && instructions >= options.crashAtInstruction() && !storage.crashed()) {
             storage.crash();
             p.beginExit(ExitStatus.killed(ExitStatus.SIGKILL, "crashed: simulated power loss after "

@@ -16,9 +16,8 @@ import dev.pagelab.kernel.sched.Scheduler;
  * write-protected on both sides (ptep_set_wrprotect), so the first store of either process
  * takes the do_wp_page copy-on-write fault. The parent's TLBs are flushed at the end
  * (flush_tlb_mm), since its ptes lost RW.
- *
- * <p>Unlike Linux, MAP_SHARED|MAP_ANONYMOUS memory is private anonymous memory in pagelab (there
- * is no shmem), so after fork it is copy-on-write, not shared.
+ * MAP_SHARED|MAP_ANONYMOUS memory is a shared mapping of a shmem file (fs.ShmemFile), so it
+ * stays shared the same way.
  */
 public final class Fork {
     private Fork() {}

@@ -144,4 +144,23 @@ class ForkTest {
             assertEquals(before - 1, h.frames.inUse(), "every page and table frame back, the parent's pgd too");
         });
     }
+
+    @Test
+    void sharedAnonymousMemoryIsOneShmemPageForParentAndChild() {
+        h.run(parent -> {
+            dev.pagelab.kernel.fs.ShmemFile shm = dev.pagelab.kernel.fs.ShmemFile.create(h.frames, 0x1000);
+            parent.insertVma(new Vma(A, A + 0x1000, RW | Vma.VM_SHARED, shm, 0, "shm"));
+            touch(parent, A, true);
+            h.uaccess.putUserLong(parent, A, 0x4242);
+            MmStruct child = Fork.dupMm(parent, h.frames, h.machine, h.scheduler, h);
+            touch(child, A, true);
+            assertEquals(pte(parent, A).frame(), pte(child, A).frame(), "the same page, no copy");
+            assertTrue(pte(child, A).writable());
+            assertEquals(0x4242, h.uaccess.getUserLong(child, A));
+            h.uaccess.putUserLong(child, A, 0x4343);
+            assertEquals(0x4343, h.uaccess.getUserLong(parent, A), "the child's store is the parent's");
+            assertEquals(2, page(parent, A).mapcount());
+            assertFalse(page(parent, A).test(Page.PG_DIRTY), "shmem pages are never dirty");
+        });
+    }
 }
