@@ -30,6 +30,8 @@ final class UcConst {
 
     /** {@code UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0)}. */
     static final int UC_CTL_TLB_FLUSH_WRITE = 1073741835;
+    /** {@code UC_CTL_WRITE(UC_CTL_TCG_BUFFER_SIZE, 1)}. */
+    static final int UC_CTL_TCG_BUFFER_SIZE_WRITE = (13) | (1 << 26) | (1 << 30);
     /** {@code UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0)}. */
     static final int UC_CTL_TB_FLUSH_WRITE = (10) | (1 << 30);
 

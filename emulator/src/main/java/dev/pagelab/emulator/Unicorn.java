@@ -80,6 +80,9 @@ public final class Unicorn implements AutoCloseable {
         this.scratch = arena.allocate(64, 16);
     }
 
+    /** The translated-code buffer of each engine. */
+    static final int TCG_BUFFER_BYTES = 32 << 20;
+
     /** {@code uc_open(UC_ARCH_X86, UC_MODE_64)}. */
     public static Unicorn openX86_64() {
         UnicornLibrary lib = UnicornLibrary.get();
@@ -87,7 +90,13 @@ public final class Unicorn implements AutoCloseable {
         try {
             MemorySegment out = arena.allocate(ADDRESS);
             lib.check("uc_open", (int) lib.ucOpen.invokeExact(UcConst.UC_ARCH_X86, UcConst.UC_MODE_64, out));
-            return new Unicorn(lib, arena, out.get(ADDRESS, 0));
+            MemorySegment uc = out.get(ADDRESS, 0);
+            // Before the engine initializes itself lazily: a small translation buffer. The default
+            // (1 GiB) makes every uc_ctl TB flush take hundreds of milliseconds; the guests'
+            // code fits many times over in this, and a full buffer is flushed by the engine itself.
+            lib.check("uc_ctl(UC_CTL_TCG_BUFFER_SIZE)", (int) lib.ucCtl1Int.invokeExact(uc,
+                    UcConst.UC_CTL_TCG_BUFFER_SIZE_WRITE, TCG_BUFFER_BYTES));
+            return new Unicorn(lib, arena, uc);
         } catch (Throwable t) {
             arena.close();
             throw UnicornLibrary.rethrow(t);
@@ -334,14 +343,20 @@ public final class Unicorn implements AutoCloseable {
      * stops the engine before the instruction that would exceed the limit.
      */
     public Budget hookInstructionBudget() {
-        MemorySegment budget = arena.allocate(16, 8);
+        MemorySegment budget = arena.allocate(8L * (5 + Budget.MAX_BREAKPOINTS), 8);
         hookAdd(UcConst.UC_HOOK_CODE, lib.countInsnHook(), budget, 1, 0, 0);
         return new Budget(budget);
     }
 
-    /** The counter and limit shared with the native code hook. */
+    /**
+     * The counter, limit and breakpoints shared with the native code hook (struct pagelab_budget
+     * in pagelab_hooks.c).
+     */
     public static final class Budget {
-        private final MemorySegment cells; // [executed, limit]
+        /** PAGELAB_MAX_BREAKS of the native hook. */
+        public static final int MAX_BREAKPOINTS = 32;
+        private static final long USER_STARTED = 16, HIT = 24, NBREAKS = 32, BREAKS = 40;
+        private final MemorySegment cells; // [executed, limit, user_started, hit, nbreaks, breaks...]
 
         Budget(MemorySegment cells) {
             this.cells = cells;
@@ -355,6 +370,25 @@ public final class Unicorn implements AutoCloseable {
         public void start(long limit) {
             cells.set(JAVA_LONG, 0, 0L);
             cells.set(JAVA_LONG, 8, limit);
+            cells.set(JAVA_LONG, USER_STARTED, 0L);
+            cells.set(JAVA_LONG, HIT, 0L);
+        }
+
+        /** The breakpoint address the last run stopped before, or 0. */
+        public long breakpointHit() {
+            return cells.get(JAVA_LONG, HIT);
+        }
+
+        /** Replaces the breakpoint addresses (user addresses; at most {@link #MAX_BREAKPOINTS}). */
+        public void setBreakpoints(long[] addresses) {
+            if (addresses.length > MAX_BREAKPOINTS) {
+                throw new IllegalArgumentException("setBreakpoints: at most " + MAX_BREAKPOINTS + " breakpoints");
+            }
+            cells.set(JAVA_LONG, NBREAKS, 0L);
+            for (int i = 0; i < addresses.length; i++) {
+                cells.set(JAVA_LONG, BREAKS + 8L * i, addresses[i]);
+            }
+            cells.set(JAVA_LONG, NBREAKS, addresses.length);
         }
     }
 

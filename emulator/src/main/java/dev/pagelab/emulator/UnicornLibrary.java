@@ -30,7 +30,7 @@ final class UnicornLibrary {
     final int version; // immutable: uc_version(), 0xMMmmpp..
     final MethodHandle ucVersion, ucStrerror, ucOpen, ucClose, ucRegRead, ucRegWrite,
             ucRegReadBatch, ucRegWriteBatch, ucMemMapPtr, ucMemRead, ucMemWrite, ucEmuStart,
-            ucEmuStop, ucHookAdd, ucHookDel, ucCtl0, ucContextAlloc, ucContextSave,
+            ucEmuStop, ucHookAdd, ucHookDel, ucCtl0, ucCtl1Int, ucContextAlloc, ucContextSave,
             ucContextRestore, ucContextSize, ucContextFree; // immutable
 
     private static volatile UnicornLibrary instance; // guarded by UnicornLibrary.class for writes
@@ -123,6 +123,9 @@ final class UnicornLibrary {
         ucHookDel = handle(linker, lookup, "uc_hook_del", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
         // uc_err uc_ctl(uc, uc_control_type control, ...): called here with no variadic argument.
         ucCtl0 = handle(linker, lookup, "uc_ctl", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT),
+                Linker.Option.firstVariadicArg(2));
+        // ... and with one variadic uint32_t (UC_CTL_TCG_BUFFER_SIZE).
+        ucCtl1Int = handle(linker, lookup, "uc_ctl", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
                 Linker.Option.firstVariadicArg(2));
         ucContextAlloc = handle(linker, lookup, "uc_context_alloc",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));

@@ -189,7 +189,8 @@ final class UnicornVcpu implements Vcpu {
             case INTERRUPT -> interruptExit();
             case NONE -> {
                 long rip = uc.regRead(UcConst.UC_X86_REG_RIP);
-                boolean budgetUsed = limit > 0 && (budget == null || budget.executed() >= limit);
+                boolean budgetUsed = limit > 0 && (budget == null || budget.executed() >= limit)
+                        || budget != null && budget.breakpointHit() != 0;
                 yield budgetUsed ? new VmExit.QuantumExpired(rip) : new VmExit.Halt(rip);
             }
         };
@@ -309,6 +310,25 @@ final class UnicornVcpu implements Vcpu {
     @Override
     public void flushTlb() {
         uc.flushTlb();
+    }
+
+    @Override
+    public void setBreakpoints(long[] addresses) {
+        if (budget == null) {
+            Vcpu.super.setBreakpoints(addresses);
+            return;
+        }
+        budget.setBreakpoints(addresses);
+    }
+
+    @Override
+    public long readMsr(int msr) {
+        return uc.readMsr(msr);
+    }
+
+    @Override
+    public long breakpointHit() {
+        return budget == null ? 0 : budget.breakpointHit();
     }
 
     @Override

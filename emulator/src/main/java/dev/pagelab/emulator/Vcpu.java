@@ -42,6 +42,33 @@ public interface Vcpu extends AutoCloseable {
     /** Drops every cached translation of this CPU (the shootdown's per-CPU step). */
     void flushTlb();
 
+    /**
+     * Debugger breakpoints on user addresses: a run stops before executing an instruction at one
+     * of them and returns {@link VmExit.QuantumExpired} with that RIP (to the kernel it looks like
+     * the end of a quantum). The first user instruction of each run never stops, so a run resumed
+     * at a breakpoint goes past it. An empty array removes them all.
+     *
+     * @throws UnsupportedOperationException if this CPU cannot (it does not count instructions)
+     */
+    default void setBreakpoints(long[] addresses) {
+        if (addresses.length > 0) {
+            throw new UnsupportedOperationException("setBreakpoints: this CPU has no instruction hook");
+        }
+    }
+
+    /** The EFER model-specific register's number. */
+    int MSR_EFER = 0xC000_0080;
+
+    /** Reads a model-specific register (debuggers: EFER). */
+    default long readMsr(int msr) {
+        throw new UnsupportedOperationException("readMsr: not supported by this CPU");
+    }
+
+    /** The breakpoint address the last {@link #run} stopped before, or 0 if it did not. */
+    default long breakpointHit() {
+        return 0;
+    }
+
     /** Drops translated code: needed after the kernel itself rewrites a frame that held code. */
     void flushTranslationCache();
 

@@ -83,6 +83,29 @@ class InstructionCountTest {
     }
 
     @Test
+    void aBreakpointStopsBeforeItsInstructionEachTimeAndTheResumedRunGoesPastIt() {
+        try (Sandbox s = new Sandbox(4 << 20)) {
+            byte[] code = loop(1000);
+            long top = CODE + new Asm().movImm(RCX, 1000).movImm(RAX, 0).size();
+            s.loadCode(CODE, code);
+            try (Vcpu cpu = countingCpu(s)) {
+                cpu.setBreakpoints(new long[] {top});
+                VmExit first = cpu.run(0);
+                assertEquals(new VmExit.QuantumExpired(top), first);
+                assertEquals(top, cpu.breakpointHit());
+                assertEquals(2, cpu.instructions()); // the two moves; the breakpoint's add has not run
+                assertEquals(new VmExit.QuantumExpired(top), cpu.run(0)); // one pass of the loop, then again
+                assertEquals(5, cpu.instructions());
+                assertEquals(1, cpu.get(Register.RAX));
+                cpu.setBreakpoints(new long[0]);
+                assertInstanceOf(VmExit.Syscall.class, cpu.run(0));
+                assertEquals(0, cpu.breakpointHit());
+                assertEquals(3003, cpu.instructions());
+            }
+        }
+    }
+
+    @Test
     void aCpuWithoutCountingSaysSo() {
         try (Sandbox s = new Sandbox(4 << 20)) {
             s.loadCode(CODE, loop(3));

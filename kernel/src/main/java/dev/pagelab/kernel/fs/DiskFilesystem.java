@@ -251,14 +251,33 @@ public final class DiskFilesystem {
     /**
      * do_fsync: filemap_fdatawrite, the filesystem's metadata (already synchronous here),
      * filemap_fdatawait; with --check-durability the oracle verifies the promise on the disk.
+     * What is judged is what the kernel promised: the file's bytes as they were when the call
+     * began, except pages a fault is still dirtying (pte made writable, set_page_dirty not yet
+     * called: a store through it is not a completed write yet; on 2.6.5, pages changed only through
+     * dirty ptes, which fsync never promised) and blocks written out during the
+     * call (their data is what the page held then; if it differs, the byte changed during the
+     * call and the newer value stands).
      */
     public void fsync(DiskInode inode, String call) {
-        byte[] atCall = oracle.checking() ? inode.cachedContents() : null;
+        byte[] atCall = null;
+        java.util.Set<Long> dirtying = java.util.Set.of();
+        long firstWrite = disk.nextWriteId();
+        if (oracle.checking()) {
+            atCall = inode.cachedContents();
+            dirtying = inode.addressSpace().pages().stream()
+                    .filter(p -> p.dirtyingFaults() > 0 || writeback.dirtyOnlyInPtes(p))
+                    .map(p -> p.index()).collect(java.util.stream.Collectors.toSet());
+        }
         AddressSpace mapping = inode.addressSpace();
         writeback.filemapFdatawrite(mapping, call);
         writeback.filemapFdatawait(mapping);
         if (atCall != null) {
-            oracle.fsyncReturned(call, inode, atCall, inode.cachedContents(), fs.readFile(inode.diskIno()));
+            int ino = inode.diskIno();
+            oracle.fsyncReturned(call, ino, inode.name(), atCall, dirtying, inode.cachedContents(), fs.readFile(ino),
+                    off -> {
+                        long blk = fs.bmap(ino, off / BufferHead.SIZE);
+                        return blk != 0 && disk.lastCompletedWrite(blk) >= firstWrite;
+                    });
         }
     }
 

@@ -7,9 +7,9 @@ import dev.pagelab.kernel.mm.WritebackControl;
 /**
  * The memory behind a MAP_SHARED|MAP_ANONYMOUS mapping (Linux: mm/shmem.c, shmem_zero_setup): a
  * file with no backing store whose zero-filled pages live in its page cache, so that every mm
- * mapping it - the process and, after fork, its children - shares the same pages. Its pages are
- * never dirty (Linux: set_page_dirty_no_writeback; there is no swap here to write them to), so
- * writeback never sees them.
+ * mapping it - the process and, after fork, its children - shares the same pages. A store marks a
+ * page PG_dirty but neither tags it nor counts it (Linux: __set_page_dirty_no_writeback): there is
+ * no swap here to write it to, so writeback never sees it. Reclaim must leave these pages alone.
  *
  * <p>Unlike Linux, the pages stay allocated until the run ends, even after the last munmap.
  */
@@ -43,14 +43,15 @@ public final class ShmemFile extends Inode {
     public void readPage(Page page) {
     }
 
-    /** set_page_dirty_no_writeback, without even PG_dirty: nothing will ever write the page. */
+    /** __set_page_dirty_no_writeback: PG_dirty only (no tag, no NR_FILE_DIRTY); nothing will write the page. */
     @Override
     public void setPageDirty(Page page) {
+        page.set(Page.PG_DIRTY);
     }
 
     @Override
     public void writePage(Page page, WritebackControl wbc) {
-        throw new IllegalStateException("writepage: shmem page " + page + " cannot be dirty");
+        throw new IllegalStateException("writepage: shmem page " + page + " has no backing store to go to");
     }
 
     @Override

@@ -17,6 +17,7 @@ public final class UserThread {
     private long blocked; // the signal mask (bit signal-1); guarded by the baton
     private long pending; // signals sent to this thread (tkill/tgkill, faults); guarded by the baton
     private long savedSigmask = -1; // sigsuspend's mask to restore (TIF_RESTORE_SIGMASK), -1 = none; guarded by the baton
+    private long sliceLeft; // virtual ns left of the time slice (the timer tick at 0)
 
     public UserThread(int tid, Process process, long[] registers) {
         this.tid = tid;
@@ -27,7 +28,7 @@ public final class UserThread {
     public int tid() { return tid; }
     public Process process() { return process; }
     public Task task() { return task; }
-    /** Links the scheduler task, whose owner becomes this thread (KernelEvents relies on it). */
+    /** Ties this thread to its scheduler task (which then names it as its owner). */
     public void setTask(Task task) {
         this.task = task;
         task.setOwner(this);
@@ -43,6 +44,9 @@ public final class UserThread {
     public void setSavedSigmask(long mask) { this.savedSigmask = mask; }
     public void addPending(int signal) { this.pending |= Signals.bit(signal); }
     public void clearPending(int signal) { this.pending &= ~Signals.bit(signal); }
+    public long sliceLeft() { return sliceLeft; }
+    public void chargeSlice(long ns) { sliceLeft -= ns; }
+    public void refillSlice(long ns) { sliceLeft = ns; }
     public void saveRegisters(long[] regs) { this.savedRegisters = regs; }
 
     /** A fresh user state as Linux's start_thread leaves it: see {@link UserState#initial}. */

@@ -100,6 +100,7 @@ final class MemoryCalls {
     private void doMunmap(MmStruct mm, long start, long len) {
         List<Vma> gone = mm.detachRange(start, start + len);
         for (Vma v : gone) {
+            memory.checkDirtyPtes(mm, v, v.start(), v.end(), "munmap");
             memory.zapPteRange(mm, v, v.start(), v.end());
         }
     }
@@ -190,7 +191,10 @@ final class MemoryCalls {
     /**
      * sys_msync (2.6.19+): MS_SYNC is fsync of each shared file mapped in the range (mmap_sem is
      * dropped around it, as Linux does); MS_ASYNC has nothing to do now that dirty ptes are
-     * tracked by faults; MS_INVALIDATE is accepted (pages are never stale here).
+     * tracked by faults; MS_INVALIDATE is accepted (pages are never stale here). Without dirty
+     * tracking (2.6.5) msync_interval first runs filemap_sync over the range (MS_SYNC and
+     * MS_ASYNC alike), moving the ptes' dirty bits to their pages, then for MS_SYNC
+     * filemap_fdatawrite, ->fsync and filemap_fdatawait.
      */
     long msync(UserThread t, long addr, long length, long flags) {
         if ((addr & (PAGE - 1)) != 0 || (flags & ~7L) != 0
@@ -204,8 +208,13 @@ final class MemoryCalls {
             requireMapped(mm, addr, addr + pageUp(length));
             for (Vma v : mm.vmas()) {
                 if (v.end() > addr && v.start() < addr + pageUp(length) && v.shared()
-                        && v.file() instanceof DiskInode inode && !toSync.contains(inode)) {
-                    toSync.add(inode);
+                        && v.file() instanceof DiskInode inode) {
+                    if (!kernel.writeback().config().dirtyTracking()) {
+                        memory.filemapSync(mm, v, Math.max(addr, v.start()), Math.min(addr + pageUp(length), v.end()));
+                    }
+                    if (!toSync.contains(inode)) {
+                        toSync.add(inode);
+                    }
                 }
             }
         } finally {

@@ -114,7 +114,7 @@ public final class Syscalls {
     }
 
     /** The syscall's name, or null if pagelab does not implement it. */
-    static String name(long number) {
+    public static String name(long number) {
         if (number != (int) number) {
             return null;
         }

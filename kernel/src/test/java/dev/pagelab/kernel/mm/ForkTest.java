@@ -160,7 +160,8 @@ class ForkTest {
             h.uaccess.putUserLong(child, A, 0x4343);
             assertEquals(0x4343, h.uaccess.getUserLong(parent, A), "the child's store is the parent's");
             assertEquals(2, page(parent, A).mapcount());
-            assertFalse(page(parent, A).test(Page.PG_DIRTY), "shmem pages are never dirty");
+            assertTrue(page(parent, A).test(Page.PG_DIRTY), "a store dirties the shmem page");
+            assertEquals(0, h.writeback.nrFileDirty(), "... without counting it for writeback");
         });
     }
 }
