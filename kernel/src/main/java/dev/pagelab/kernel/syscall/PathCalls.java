@@ -4,7 +4,9 @@ import dev.pagelab.kernel.Errno;
 import dev.pagelab.kernel.Kernel;
 import dev.pagelab.kernel.fs.DevFile;
 import dev.pagelab.kernel.fs.DiskFile;
+import dev.pagelab.kernel.fs.Inode;
 import dev.pagelab.kernel.fs.Kstat;
+import dev.pagelab.kernel.fs.RegularFile;
 import dev.pagelab.kernel.fs.OpenFile;
 import dev.pagelab.kernel.fs.DirectoryFile;
 import dev.pagelab.kernel.mm.MmStruct;
@@ -27,6 +29,8 @@ final class PathCalls {
     static final int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
     static final int F_OK = 0, X_OK = 1, W_OK = 2, R_OK = 4;
     private static final int PATH_MAX = 4096;
+    /** The one /proc name pagelab has: the running program (busybox execs it for its applets). */
+    static final String SELF_EXE = "/proc/self/exe";
 
     private final Kernel kernel; // immutable reference
     private final UserAccess ua; // immutable reference
@@ -151,6 +155,12 @@ final class PathCalls {
         String abs = resolve(t, dirfd, getname(t, pathname));
         int f = (int) flags;
         boolean cloexec = (f & OpenFile.O_CLOEXEC) != 0;
+        if (abs.equals(SELF_EXE) && t.process().exe() instanceof Inode exe) {
+            if ((f & OpenFile.O_ACCMODE) != OpenFile.O_RDONLY) {
+                throw new Errno(Errno.EACCES); // Linux: ETXTBSY for the running program; read-only here
+            }
+            return t.process().files().installFrom(0, new RegularFile(exe, OpenFile.O_RDONLY), cloexec);
+        }
         if (isDirectory(abs)) {
             if ((f & OpenFile.O_ACCMODE) != OpenFile.O_RDONLY || (f & OpenFile.O_CREAT) != 0) {
                 throw new Errno(Errno.EISDIR);
