@@ -71,4 +71,13 @@ final class UcConst {
     static final int UC_X86_REG_FS_BASE = 250;
     static final int UC_X86_REG_GS_BASE = 251;
     static final int UC_X86_REG_RFLAGS = 253;
+    static final int UC_X86_REG_FPSW = 31;
+    static final int UC_X86_REG_FP0 = 82; // FP0..FP7 = 82..89: the physical x87 registers R0-R7
+    static final int UC_X86_REG_XMM0 = 122; // XMM0..XMM15 = 122..137
+    static final int UC_X86_REG_FPCW = 246;
+    static final int UC_X86_REG_FPTAG = 247;
+    static final int UC_X86_REG_MXCSR = 249;
+    static final int UC_X86_REG_FIP = 254;
+    static final int UC_X86_REG_FDP = 256;
+    static final int UC_X86_REG_FOP = 258;
 }

@@ -141,18 +141,21 @@ public final class Unicorn implements AutoCloseable {
 
     /** {@code uc_reg_read_batch}: values of {@code batch}'s registers into {@code out}. */
     public void regReadBatch(RegisterBatch batch, long[] out) {
+        if (batch.slotLongs > 1) {
+            batch.values.fill((byte) 0); // narrower registers leave the rest of their slot as it was
+        }
         try {
             lib.check("uc_reg_read_batch",
                     (int) lib.ucRegReadBatch.invokeExact(uc, batch.ids, batch.pointers, batch.count));
         } catch (Throwable t) {
             throw UnicornLibrary.rethrow(t);
         }
-        MemorySegment.copy(batch.values, JAVA_LONG, 0, out, 0, batch.count);
+        MemorySegment.copy(batch.values, JAVA_LONG, 0, out, 0, batch.count * batch.slotLongs);
     }
 
     /** {@code uc_reg_write_batch}: {@code values} into {@code batch}'s registers. */
     public void regWriteBatch(RegisterBatch batch, long[] values) {
-        MemorySegment.copy(values, 0, batch.values, JAVA_LONG, 0, batch.count);
+        MemorySegment.copy(values, 0, batch.values, JAVA_LONG, 0, batch.count * batch.slotLongs);
         try {
             lib.check("uc_reg_write_batch",
                     (int) lib.ucRegWriteBatch.invokeExact(uc, batch.ids, batch.pointers, batch.count));
@@ -161,24 +164,41 @@ public final class Unicorn implements AutoCloseable {
         }
     }
 
-    /** A preallocated list of register ids for the batch calls. */
+    /** A preallocated list of register ids for the batch calls, one 8-byte slot each. */
     public RegisterBatch batch(int... regIds) {
-        return new RegisterBatch(arena, regIds);
+        return new RegisterBatch(arena, 1, regIds);
     }
 
-    /** Native buffers for {@code uc_reg_*_batch}: ids, one 8-byte slot each, and pointers to them. */
+    /**
+     * A batch of registers wider than 64 bits (x87 80-bit, XMM 128-bit) or mixed with narrower
+     * ones: each gets a 16-byte slot, read and written as two longs (low, high); a register
+     * narrower than its slot reads back zero-extended.
+     */
+    public RegisterBatch wideBatch(int... regIds) {
+        return new RegisterBatch(arena, 2, regIds);
+    }
+
+    /** Native buffers for {@code uc_reg_*_batch}: ids, one slot each, and pointers to them. */
     public static final class RegisterBatch {
         final MemorySegment ids, values, pointers; // immutable
         final int count; // immutable
+        final int slotLongs; // immutable: slot size in longs
 
-        RegisterBatch(Arena arena, int[] regIds) {
-            count = regIds.length;
+        RegisterBatch(Arena arena, int slotLongs, int[] regIds) {
+            this.count = regIds.length;
+            this.slotLongs = slotLongs;
             ids = arena.allocateFrom(JAVA_INT, regIds);
-            values = arena.allocate(JAVA_LONG, count);
+            values = arena.allocate(JAVA_LONG, (long) count * slotLongs);
             pointers = arena.allocate(ADDRESS, count);
+            long slotBytes = 8L * slotLongs;
             for (int i = 0; i < count; i++) {
-                pointers.setAtIndex(ADDRESS, i, values.asSlice(8L * i, 8));
+                pointers.setAtIndex(ADDRESS, i, values.asSlice(slotBytes * i, slotBytes));
             }
+        }
+
+        /** The number of longs a read fills and a write takes. */
+        public int longs() {
+            return count * slotLongs;
         }
     }
 

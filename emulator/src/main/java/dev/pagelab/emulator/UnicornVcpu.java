@@ -29,7 +29,7 @@ final class UnicornVcpu implements Vcpu {
     private final Unicorn uc; // owned
     private final ContextOffsets offsets; // immutable; null only while calibrating
     private final Unicorn.Context context; // scratch for forgetException
-    private final Unicorn.RegisterBatch syscallBatch, userBatch, returnBatch; // preallocated
+    private final Unicorn.RegisterBatch syscallBatch, userBatch, fpuBatch, returnBatch; // preallocated
     private final long[] syscallValues = new long[SYSCALL_REGS.length];
     private final long[] returnValues = new long[2];
     private boolean userMode; // false until the first run has executed the iretq trampoline
@@ -62,6 +62,7 @@ final class UnicornVcpu implements Vcpu {
             this.context = uc.newContext();
             this.syscallBatch = uc.batch(SYSCALL_REGS);
             this.userBatch = uc.batch(ucIds(Register.USER_STATE));
+            this.fpuBatch = uc.wideBatch(UserState.fpuRegisterIds());
             this.returnBatch = uc.batch(UcConst.UC_X86_REG_RCX, UcConst.UC_X86_REG_R11);
             enterLongModeWithPaging(machine.idleRoot());
             uc.hookInterrupt(this::onInterrupt);
@@ -295,19 +296,25 @@ final class UnicornVcpu implements Vcpu {
         uc.regWrite(register.ucId, value);
     }
 
+    /** The integer registers, then the x87/SSE state (Linux: fxsave on switch_fpu_prepare). */
     @Override
     public long[] saveUserState() {
-        long[] state = new long[Register.USER_STATE.length];
-        uc.regReadBatch(userBatch, state);
+        long[] state = new long[UserState.LENGTH];
+        long[] part = new long[Math.max(userBatch.longs(), fpuBatch.longs())];
+        uc.regReadBatch(userBatch, part);
+        System.arraycopy(part, 0, state, 0, userBatch.longs());
+        uc.regReadBatch(fpuBatch, part);
+        System.arraycopy(part, 0, state, UserState.FPU, fpuBatch.longs());
         return state;
     }
 
     @Override
     public void loadUserState(long[] state) {
-        if (state.length != Register.USER_STATE.length) {
-            throw new IllegalArgumentException("loadUserState: expected " + Register.USER_STATE.length + " values");
+        if (state.length != UserState.LENGTH) {
+            throw new IllegalArgumentException("loadUserState: expected " + UserState.LENGTH + " values");
         }
         uc.regWriteBatch(userBatch, state);
+        uc.regWriteBatch(fpuBatch, java.util.Arrays.copyOfRange(state, UserState.FPU, UserState.LENGTH));
     }
 
     @Override

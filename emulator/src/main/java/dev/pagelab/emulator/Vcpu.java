@@ -28,10 +28,10 @@ public interface Vcpu extends AutoCloseable {
 
     void set(Register register, long value);
 
-    /** All of {@link Register#USER_STATE}, in that order. */
+    /** The user state in the layout of {@link UserState}: integer registers, then x87/SSE. */
     long[] saveUserState();
 
-    /** Loads all of {@link Register#USER_STATE}, in that order. */
+    /** Loads a user state in the layout of {@link UserState} ({@link UserState#LENGTH} longs). */
     void loadUserState(long[] state);
 
     /** Switches address space (CR3). Like hardware, this drops the TLB's non-global entries. */

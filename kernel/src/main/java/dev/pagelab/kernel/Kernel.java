@@ -24,6 +24,7 @@ import dev.pagelab.kernel.proc.ElfFile;
 import dev.pagelab.kernel.proc.Exec;
 import dev.pagelab.kernel.proc.ExitStatus;
 import dev.pagelab.kernel.proc.Process;
+import dev.pagelab.kernel.proc.ProcessTable;
 import dev.pagelab.kernel.proc.UserThread;
 import dev.pagelab.kernel.sched.SchedPoint;
 import dev.pagelab.kernel.sched.Scheduler;
@@ -185,6 +186,7 @@ public final class Kernel implements Tlb, AutoCloseable {
     private long instructions; // retired by all CPUs; guarded by the baton
     private final long[] lastCount; // each CPU's count when last accounted; guarded by the baton
     private int nextId = 1; // pids and tids; guarded by the baton
+    private final ProcessTable processes = new ProcessTable(); // immutable reference
     private boolean keepTranslatedCode; // see keepTranslatedCode(); guarded by the baton
     private java.util.function.LongUnaryOperator budgetHook = q -> q; // set before run(); guarded by the baton
 
@@ -255,6 +257,7 @@ public final class Kernel implements Tlb, AutoCloseable {
     public Options options() { return options; }
     public DiskFilesystem filesystem() { return storage.sb; }
     public Path diskImage() { return storage.image(); }
+    public ProcessTable processes() { return processes; }
     public DurabilityOracle oracle() { return storage.oracle; }
 
     /**
@@ -273,9 +276,11 @@ public final class Kernel implements Tlb, AutoCloseable {
         HostFile exe = hostDirectory.inode(executable.toAbsolutePath().normalize());
         MmStruct mm = new MmStruct(frames, machine, scheduler);
         Process process = new Process(nextId++, executable.getFileName().toString(), mm, scheduler);
+        processes.add(process);
         process.files().install(Console.input(options.stdin()));
         process.files().install(Console.output(options.stdout()));
         process.files().install(Console.output(options.stderr()));
+        process.setExecutable(process.name(), exe, executable.toString(), mm);
         UserThread main = new UserThread(process.pid(), process, null);
         process.threads().add(main);
         main.setTask(scheduler.spawn(process.name(), () -> {
@@ -302,6 +307,19 @@ public final class Kernel implements Tlb, AutoCloseable {
         return new Result(process.exitStatus(), stats(), storage.oracle.violations(), problems);
     }
 
+    /** A new pid (pids and tids share one counter). */
+    public int allocPid() {
+        return nextId++;
+    }
+
+    /** Starts {@code process}'s main thread (tid = pid) with {@code registers} (fork). */
+    public UserThread spawnProcess(Process process, long[] registers) {
+        UserThread t = new UserThread(process.pid(), process, registers);
+        process.threads().add(t);
+        t.setTask(scheduler.spawn(process.name(), () -> userLoop(t)));
+        return t;
+    }
+
     /** Creates a thread of {@code process} starting with {@code registers} (clone). */
     public UserThread spawnThread(Process process, long[] registers) {
         UserThread t = new UserThread(nextId++, process, registers);
@@ -314,6 +332,9 @@ public final class Kernel implements Tlb, AutoCloseable {
     private void userLoop(UserThread t) {
         Process p = t.process();
         while (!p.exiting()) {
+            if (syscalls.doSignal(t)) {
+                break;
+            }
             Vcpu cpu = ensureOnCpu(t);
             long budget = scheduler.budget(budget(t));
             scheduler.events().guestEnter(t.task(), cpu.id(), budget);
@@ -358,6 +379,11 @@ public final class Kernel implements Tlb, AutoCloseable {
     }
 
     private boolean limitReached(Process p) {
+        if (options.crashAtInstruction() > 0 && storage.crashed()) {
+            // another process's thread pulled the plug: every process stops with it
+            p.beginExit(ExitStatus.killed(ExitStatus.SIGKILL, "crashed: simulated power loss"));
+            return true;
+        }
         if (options.crashAtInstruction() > 0 && instructions >= options.crashAtInstruction() && !storage.crashed()) {
             storage.crash();
             p.beginExit(ExitStatus.killed(ExitStatus.SIGKILL, "crashed: simulated power loss after "
@@ -538,16 +564,19 @@ public final class Kernel implements Tlb, AutoCloseable {
             }
             exitMmap(p.mm());
             p.files().closeAll();
-            if (!storage.crashed()) {
-                storage.sb.syncAll();
+            syscalls.exitNotify(p);
+            if (processes.live() == 0) {
+                if (!storage.crashed()) {
+                    storage.sb.syncAll();
+                }
+                storage.sb.shutdownThreads();
             }
-            storage.sb.shutdownThreads();
         }
         scheduler.exit();
     }
 
-    /** exit_mmap: zaps every VMA and frees the page tables. */
-    private void exitMmap(MmStruct mm) {
+    /** exit_mmap: zaps every VMA and frees the page tables (exit, and exec's old mm). */
+    public void exitMmap(MmStruct mm) {
         mm.mmapSem.downWrite();
         try {
             for (Vma v : mm.vmas()) {

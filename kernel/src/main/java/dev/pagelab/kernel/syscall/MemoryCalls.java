@@ -4,6 +4,7 @@ import dev.pagelab.kernel.Errno;
 import dev.pagelab.kernel.Kernel;
 import dev.pagelab.kernel.fs.DiskInode;
 import dev.pagelab.kernel.fs.Inode;
+import dev.pagelab.kernel.fs.ShmemFile;
 import dev.pagelab.kernel.fs.OpenFile;
 import dev.pagelab.kernel.mm.Memory;
 import dev.pagelab.kernel.mm.MmStruct;
@@ -49,12 +50,13 @@ final class MemoryCalls {
             throw new Errno(Errno.EINVAL);
         }
         boolean shared = type == MAP_SHARED;
-        Inode inode = anonymous ? null : mappableInode(t, fd, prot, shared);
+        Inode inode = anonymous ? (shared ? ShmemFile.create(kernel.frames(), len) : null)
+                : mappableInode(t, fd, prot, shared);
         MmStruct mm = t.process().mm();
         mm.mmapSem.downWrite();
         try {
             long start = placeMapping(mm, addr, len, (flags & MAP_FIXED) != 0);
-            Vma vma = new Vma(start, start + len, vmFlags(prot, shared && !anonymous), inode, offset / PAGE,
+            Vma vma = new Vma(start, start + len, vmFlags(prot, shared), inode, anonymous ? 0 : offset / PAGE,
                     inode != null ? inode.name() : "");
             mm.insertVma(vma);
             return start;
