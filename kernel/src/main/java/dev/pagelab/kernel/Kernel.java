@@ -617,6 +617,17 @@ public final class Kernel implements Tlb, AutoCloseable {
         keepTranslatedCode = true;
     }
 
+    /**
+     * execve is loading another program: code at the same addresses may now differ, so translated
+     * code is dropped from here on as in a plain run (and once now), whatever keepTranslatedCode said.
+     */
+    public void execStarted() {
+        if (keepTranslatedCode) {
+            keepTranslatedCode = false;
+            flushCodeCaches();
+        }
+    }
+
     @Override
     public void flushCodeCaches() {
         if (keepTranslatedCode) {

@@ -160,6 +160,7 @@ final class ForkCalls {
             throw new Errno(Errno.EINVAL);
         }
         Executable exe = openExecutable(t, path);
+        kernel.execStarted();
         MmStruct mm = new MmStruct(kernel.frames(), kernel.machine(), kernel.scheduler());
         Exec.Image image;
         try {
