@@ -95,6 +95,19 @@ class ExploreCliTest {
     }
 
     @Test
+    void replayTracesTheSameRunInstructionByInstruction() throws IOException {
+        Cli.Result found = Cli.run("explore", "racecount", "200", "--budget", "100", "--stop-on-first", "--out",
+                dir.toString());
+        assertEquals(1, found.exit(), found.toString());
+        Path trace = dir.resolve("r.trace");
+        Cli.Result r = Cli.run("replay", onlySchedule().toString(), "--trace", trace.toString());
+        assertEquals(0, r.exit(), "tracing must not change the run:\n" + r);
+        List<String> lines = Files.readAllLines(trace);
+        assertTrue(lines.stream().filter(l -> l.startsWith("insn ")).count() > 1_000, "instructions traced");
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("syscall ") && l.contains("clone(")), "syscalls traced");
+    }
+
+    @Test
     void helpExists() {
         for (String c : List.of("explore", "replay", "shrink")) {
             Cli.Result r = Cli.run(c, "--help");
