@@ -39,6 +39,11 @@ final class ReplayCommand implements Callable<Integer> {
                     + "-1 for the whole story. Default: ${DEFAULT-VALUE}.")
     int storyLines;
 
+    @Option(names = "--timeline", paramLabel = "FILE", description = "Write the run as Chrome/Perfetto "
+            + "trace-event JSON (one lane per task: guest runs, system calls, faults, preemptions, pte changes); "
+            + "open it in ui.perfetto.dev or chrome://tracing.")
+    Path timelineFile;
+
     @CommandLine.Mixin
     TraceOptions trace = new TraceOptions();
 
@@ -51,11 +56,13 @@ final class ReplayCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         dev.pagelab.trace.Tracer.Options traceOptions = trace.parse("replay");
         dev.pagelab.explore.Story story = new dev.pagelab.explore.Story();
+        dev.pagelab.explore.Timeline timeline = timelineFile == null ? null : new dev.pagelab.explore.Timeline();
         TraceOptions.Session[] traced = new TraceOptions.Session[1];
         Scenario.Outcome o;
         try {
             o = f.scenario().run(new Replay(f.deviations()), new Scenario.Observe(false, explain,
-                    explain ? story : dev.pagelab.kernel.sched.KernelEvents.NONE,
+                    dev.pagelab.kernel.sched.CompositeEvents.of(explain ? story : dev.pagelab.kernel.sched.KernelEvents.NONE,
+                            timeline == null ? dev.pagelab.kernel.sched.KernelEvents.NONE : timeline),
                     kernel -> TraceOptions.events(traced[0] = trace.start("replay", kernel, traceOptions))));
         } finally {
             if (traced[0] != null) {
@@ -67,6 +74,10 @@ final class ReplayCommand implements Callable<Integer> {
                 f.strategy());
         if (output) {
             w.print(o.output());
+        }
+        if (timeline != null) {
+            timeline.write(timelineFile);
+            w.println("timeline   " + timelineFile + " (open it in ui.perfetto.dev or chrome://tracing)");
         }
         if (explain) {
             w.println("deviations from round-robin:");
