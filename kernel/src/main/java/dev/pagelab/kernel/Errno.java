@@ -9,8 +9,8 @@ public final class Errno extends RuntimeException {
 
     public static final int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, EBADF = 9, EAGAIN = 11, ENOMEM = 12,
             EACCES = 13, EFAULT = 14, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, EINVAL = 22, EMFILE = 24,
-            EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EROFS = 30, ERANGE = 34, ENAMETOOLONG = 36, ENOSYS = 38,
-            ETIMEDOUT = 110;
+            EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EROFS = 30, EPIPE = 32, ERANGE = 34, ENAMETOOLONG = 36, ENOSYS = 38,
+            EOVERFLOW = 75, ETIMEDOUT = 110;
 
     private final int errno; // immutable
 
@@ -44,9 +44,11 @@ public final class Errno extends RuntimeException {
             case ENOSPC -> "ENOSPC";
             case ESPIPE -> "ESPIPE";
             case EROFS -> "EROFS";
+            case EPIPE -> "EPIPE";
             case ERANGE -> "ERANGE";
             case ENAMETOOLONG -> "ENAMETOOLONG";
             case ENOSYS -> "ENOSYS";
+            case EOVERFLOW -> "EOVERFLOW";
             case ETIMEDOUT -> "ETIMEDOUT";
             default -> "errno " + errno;
         };

@@ -41,6 +41,11 @@ public final class DiskInode extends Inode {
         return true;
     }
 
+    @Override
+    public long maxBytes() {
+        return sb.maxFileSize();
+    }
+
     // ---- reading ---------------------------------------------------------------------------
 
     /** ->readpage (block_read_full_page): each buffer from its block, holes and EOF as zeros. */
@@ -67,9 +72,11 @@ public final class DiskInode extends Inode {
      * what an ordered-mode journal tracks; holes get a reservation first.
      */
     public int write(long pos, byte[] data, int off, int len) {
-        if (pos < 0 || pos + len > sb.maxFileSize()) {
-            throw new Errno(Errno.EFBIG);
+        if (pos < 0 || pos >= sb.maxFileSize()) {
+            throw new Errno(Errno.EFBIG); // generic_write_checks
         }
+        len = (int) Math.min(len, sb.maxFileSize() - pos); // a short write up to s_maxbytes
+
         int done = 0;
         while (done < len) {
             long p = pos + done;

@@ -31,6 +31,11 @@ public abstract class Inode implements MappedFile, AddressSpaceOps {
         return ino;
     }
 
+    /** s_maxbytes: the largest size a file of this filesystem can have. */
+    public long maxBytes() {
+        return Long.MAX_VALUE;
+    }
+
     @Override
     public String name() {
         return name;
