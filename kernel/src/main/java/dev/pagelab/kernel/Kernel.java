@@ -229,7 +229,11 @@ public final class Kernel implements Tlb, AutoCloseable {
             userLoop(main);
         }));
         storage.sb.startThreads();
-        scheduler.run();
+        try {
+            scheduler.run();
+        } catch (Scheduler.Deadlock d) {
+            process.beginExit(ExitStatus.killed(ExitStatus.SIGKILL, "killed: " + d.getMessage()));
+        }
         List<String> problems = new ArrayList<>();
         if (storage.crashed()) {
             problems.addAll(storage.afterCrashChecks());

@@ -186,6 +186,10 @@ public final class DiskFilesystem {
         AddressSpace mapping = inode.addressSpace();
         writeback.filemapFdatawrite(mapping, call);
         writeback.filemapFdatawait(mapping);
+        int error = mapping.testAndClearError();
+        if (error != 0) {
+            throw new Errno(error); // AS_EIO / AS_ENOSPC: some data of this file never reached the disk
+        }
         if (atCall != null) {
             oracle.fsyncReturned(call, inode, atCall, inode.cachedContents(), fs.readFile(inode.diskIno()));
         }
@@ -237,8 +241,26 @@ public final class DiskFilesystem {
     /** Starts the disk, flusher and journal threads. */
     public void startThreads() {
         threads.add(scheduler.spawn("kdisk", this::diskLoop));
-        threads.add(scheduler.spawn("flusher", this::flusherLoop));
-        threads.add(scheduler.spawn("kjournald", this::journalLoop));
+        threads.add(scheduler.spawnDaemon("flusher", this::flusherLoop));
+        threads.add(scheduler.spawnDaemon("kjournald", this::journalLoop));
+        scheduler.setDaemonsIdle(this::daemonsIdle);
+    }
+
+    /**
+     * True when the flusher and the journal would find nothing to do: no file has dirty pages,
+     * the running transaction is empty, and no write is in flight.
+     */
+    private boolean daemonsIdle() {
+        if (!journal.isEmpty() || !disk.inFlight().isEmpty()) {
+            return false;
+        }
+        for (DiskInode inode : inodes.values()) {
+            AddressSpace mapping = inode.addressSpace();
+            if (mapping.hasTagged(AddressSpace.Tag.DIRTY) || mapping.hasTagged(AddressSpace.Tag.WRITEBACK)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Called once no user process is left and {@link #syncAll} is done: the threads end. */

@@ -27,6 +27,15 @@ public final class Scheduler {
         }
     }
 
+    /** The run ended because every task blocked with nothing left that could wake one. */
+    public static final class Deadlock extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        Deadlock(String message) {
+            super(message);
+        }
+    }
+
     private final Strategy strategy; // immutable
     private final List<Task> tasks = new ArrayList<>(); // live tasks, creation order; guarded by the baton
     private final Semaphore finished = new Semaphore(0); // released when the run ends
@@ -38,6 +47,7 @@ public final class Scheduler {
     private volatile String deadlock; // set when every task blocked for good
     private volatile boolean shutdown;
     private KernelEvents events = KernelEvents.NONE; // set before run(); guarded by the baton
+    private java.util.function.BooleanSupplier daemonsIdle = () -> false; // set before run(); guarded by the baton
 
     public Scheduler(Strategy strategy) {
         this.strategy = strategy;
@@ -49,6 +59,23 @@ public final class Scheduler {
         t.state = Task.State.RUNNABLE;
         tasks.add(t);
         return t;
+    }
+
+    /**
+     * Creates a periodic kernel thread (the flusher, the journal). Unlike Linux, whose idle
+     * flusher sleeps until work arrives, ours wake on a timer; so while {@code daemonsIdle} (see
+     * {@link #setDaemonsIdle}) says they have no work, their timers are not progress: the clock
+     * skips past them to the next user deadline, and with none left the run is a deadlock.
+     */
+    public Task spawnDaemon(String name, Runnable body) {
+        Task t = spawn(name, body);
+        t.daemon = true;
+        return t;
+    }
+
+    /** True when the periodic kernel threads have nothing to do (no dirty data, no I/O, empty journal). */
+    public void setDaemonsIdle(java.util.function.BooleanSupplier idle) {
+        this.daemonsIdle = idle;
     }
 
     /** Where kernel events go (tracing, the shell); {@link KernelEvents#NONE} by default. */
@@ -75,7 +102,13 @@ public final class Scheduler {
 
     /** Advances virtual time (one ns per guest instruction). */
     public void advanceClock(long ns) {
-        clock += ns;
+        clock = deadline(ns);
+    }
+
+    /** The clock {@code ns} from now, saturating at Long.MAX_VALUE (as ktime_add_safe does). */
+    public long deadline(long ns) {
+        long d = clock + Math.max(0, ns);
+        return d < clock ? Long.MAX_VALUE : d;
     }
 
     /**
@@ -103,7 +136,7 @@ public final class Scheduler {
             throw new IllegalStateException(f);
         }
         if (deadlock != null) {
-            throw new IllegalStateException(deadlock);
+            throw new Deadlock(deadlock);
         }
     }
 
@@ -137,7 +170,7 @@ public final class Scheduler {
 
     /** Sleeps on the virtual clock for {@code ns}. */
     public void sleep(long ns) {
-        current.wakeAt = clock + Math.max(0, ns);
+        current.wakeAt = deadline(ns);
         block();
     }
 
@@ -185,7 +218,7 @@ public final class Scheduler {
             r = runnable();
         }
         if (r.isEmpty()) {
-            deadlock = "deadlock: every task is blocked: " + tasks;
+            deadlock = "deadlock: every task is blocked and nothing can wake one: " + tasks;
             finished.release();
             return null;
         }
@@ -201,13 +234,14 @@ public final class Scheduler {
     }
 
     private boolean advanceToNextDeadline() {
-        long earliest = Long.MAX_VALUE;
+        long earliest = -1;
+        boolean skipDaemons = daemonsIdle.getAsBoolean();
         for (Task t : tasks) {
-            if (t.state == Task.State.BLOCKED && t.wakeAt >= 0) {
-                earliest = Math.min(earliest, t.wakeAt);
+            if (t.state == Task.State.BLOCKED && t.wakeAt >= 0 && !(skipDaemons && t.daemon)) {
+                earliest = earliest < 0 ? t.wakeAt : Math.min(earliest, t.wakeAt);
             }
         }
-        if (earliest == Long.MAX_VALUE) {
+        if (earliest < 0) {
             return false;
         }
         clock = Math.max(clock, earliest);
