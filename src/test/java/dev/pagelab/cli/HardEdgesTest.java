@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,5 +79,94 @@ class HardEdgesTest {
                 size: 32
                 edges: done
                 """, r.out());
+    }
+
+    /** Defect 5: on a full disk every accepted byte is on the disk at fsync, and the write is short. */
+    @Test
+    void aFullDiskNeverLosesAcceptedData() {
+        Cli.Result r = Cli.run("run", "--check", "--check-durability", "fill", "f.dat");
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().contains("fill: write failed with errno 28"), r.out());
+        assertTrue(r.out().endsWith("fill: fsync ok\nfill: ok\n"), r.out());
+        assertTrue(r.err().contains("checks passed"), r.err());
+    }
+
+    /** Defect 6: a futex wait nothing can wake is a deadlock, reported, not an endless spin. */
+    @Test
+    void aFutexWaitNothingCanWakeIsReportedAsADeadlock() {
+        Cli.Result r = Cli.run("run", "hang", "futex");
+        assertEquals(137, r.exit(), r.toString());
+        assertTrue(r.err().contains("killed: deadlock: every task is blocked and nothing can wake one"), r.err());
+    }
+
+    /** Defect 6: 1000 s of guest sleep skips the idle flusher and journal (few task switches). */
+    @Test
+    void aLongSleepSkipsTheIdleKernelThreads() {
+        Cli.Result r = Cli.run("run", "--stats", "hang", "sleep", "1000");
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("hang: slept 1000 s\n", r.out());
+        long switches = Long.parseLong(r.err().replaceAll("(?s).*task switches\\s+([0-9,]+).*", "$1").replace(",", ""));
+        assertTrue(switches < 50, "the flusher woke every interval: " + r.err());
+    }
+
+    /** Defect 7: an image in use by another process is refused with one line, never shared. */
+    @Test
+    void anImageInUseIsLocked() throws IOException {
+        Path img = dir.resolve("x.img");
+        assertEquals(0, Cli.run("disk", "mkfs", img.toString()).exit());
+        Path host = dir.resolve("h.txt");
+        Files.writeString(host, "data");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(img,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
+             java.nio.channels.FileLock held = ch.lock()) {
+            for (String[] cmd : List.of(new String[] {"disk", "import", img.toString(), host.toString()},
+                    new String[] {"disk", "ls", img.toString()},
+                    new String[] {"run", "--disk", img.toString(), "hello"})) {
+                Cli.Result r = Cli.run(cmd);
+                assertEquals(2, r.exit(), r.toString());
+                assertTrue(r.err().contains("in use by another pagelab"), r.err());
+                assertEquals(1, r.err().lines().count(), r.err());
+            }
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(img,
+                java.nio.file.StandardOpenOption.READ);
+             java.nio.channels.FileLock shared = ch.lock(0, Long.MAX_VALUE, true)) {
+            assertEquals(0, Cli.run("disk", "ls", img.toString()).exit(), "readers share");
+            assertEquals(2, Cli.run("disk", "import", img.toString(), host.toString()).exit());
+        }
+        assertEquals(0, Cli.run("disk", "import", img.toString(), host.toString()).exit());
+        assertEquals(0, Cli.run("disk", "fsck", img.toString()).exit());
+    }
+
+    /** Defect 8: run --check judges the image it leaves, as disk fsck does (a leak is an error). */
+    @Test
+    void runCheckAgreesWithDiskFsck() throws IOException {
+        Path img = dir.resolve("k.img");
+        assertEquals(0, Cli.run("disk", "mkfs", img.toString()).exit());
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
+            f.seek(1024 + 16000 / 8); // the bitmap (block 1): mark block 16000 used, referenced by nothing
+            int b = f.read();
+            f.seek(1024 + 16000 / 8);
+            f.write(b | 1);
+        }
+        Cli.Result fsck = Cli.run("disk", "fsck", img.toString());
+        assertEquals(1, fsck.exit(), fsck.toString());
+        Cli.Result r = Cli.run("run", "--disk", img.toString(), "--check", "hello");
+        assertEquals(3, r.exit(), r.toString());
+        assertTrue(r.err().contains("CHECK FAILED fsck: block 16000 is marked used but referenced by nothing"),
+                r.err());
+    }
+
+    /** Defect 12: a run on an image it cannot write says why. */
+    @Test
+    void aReadOnlyImageGivesAReason() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeFalse("root".equals(System.getProperty("user.name")),
+                "root can write a read-only file");
+        Path img = dir.resolve("ro.img");
+        assertEquals(0, Cli.run("disk", "mkfs", img.toString()).exit());
+        assertTrue(img.toFile().setWritable(false, false));
+        Cli.Result r = Cli.run("run", "--disk", img.toString(), "hello");
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("permission denied"), r.err());
     }
 }

@@ -32,6 +32,7 @@ final class Storage implements AutoCloseable {
     final DurabilityOracle oracle; // immutable reference
     private boolean crashed; // guarded by the baton
     private boolean closed;
+    private boolean unmounted; // the end-of-run checks unmounted the filesystem
 
     private Storage(Path image, boolean temporary, VirtualDisk disk, PagelabFs fs, DiskFilesystem sb,
                     DurabilityOracle oracle) {
@@ -61,6 +62,8 @@ final class Storage implements AutoCloseable {
             }
         } catch (DiskFormatException e) {
             throw new BootException(path + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new BootException(path + ": " + describe(e));
         }
         PagelabFs fs;
         try {
@@ -73,6 +76,21 @@ final class Storage implements AutoCloseable {
         DiskFilesystem sb = new DiskFilesystem(fs, disk, scheduler, memory, config, DiskFilesystem.Tunables.DEFAULT,
                 oracle);
         return new Storage(path, temporary, disk, fs, sb, oracle);
+    }
+
+    /** One line for an I/O failure opening an image (the JDK's messages are often only the path). */
+    static String describe(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied (a run writes its disk image: it must be a writable file; "
+                    + "pagelab disk ls/cat/export only read)";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     Path image() {
@@ -101,10 +119,17 @@ final class Storage implements AutoCloseable {
             problems.add("dirty accounting: NR_FILE_DIRTY " + writeback.nrFileDirty() + " but " + recount
                     + " pages have PG_dirty");
         }
+        // Unmount first (the clean flag): fsck of a mounted image calls leaks mere notes, while
+        // `pagelab disk fsck` of the image this run leaves calls them errors.
+        List<DiskInode> inodes = sb.cachedInodes();
+        List<byte[]> expected = inodes.stream().map(DiskInode::cachedContents).toList();
+        fs.unmount();
+        unmounted = true;
         try (VirtualDisk check = VirtualDisk.openReadOnly(image)) {
             PagelabFs fresh = PagelabFs.mountReadOnly(check);
-            for (DiskInode inode : sb.cachedInodes()) {
-                compare(problems, inode.name(), inode.cachedContents(), fresh.readFile((int) inode.ino()));
+            for (int i = 0; i < inodes.size(); i++) {
+                DiskInode inode = inodes.get(i);
+                compare(problems, inode.name(), expected.get(i), fresh.readFile((int) inode.ino()));
             }
             PagelabFs.FsckReport report = PagelabFs.fsck(check);
             report.errors().forEach(e -> problems.add("fsck: " + e));
@@ -160,7 +185,7 @@ final class Storage implements AutoCloseable {
     @Override
     public void close() {
         if (!closed) {
-            if (!crashed) {
+            if (!crashed && !unmounted) {
                 fs.unmount();
             }
             disk.close();
