@@ -32,9 +32,9 @@ public final class Main implements Runnable {
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler(Main::reportFailure);
-        // `pagelab run fsx -N 100000 --check`: options pagelab does not know belong to the guest
-        // (after `--`, everything does).
-        cli.getSubcommands().get("run").setUnmatchedOptionsArePositionalParams(true);
+        // `pagelab run --check fsx f.dat -N 100000 --check`: everything after PROGRAM belongs to the
+        // guest, even options pagelab knows.
+        cli.getSubcommands().get("run").setUnmatchedOptionsArePositionalParams(true).setStopAtPositional(true);
         return cli.execute(args);
     }
 

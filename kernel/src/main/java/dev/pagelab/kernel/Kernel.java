@@ -221,7 +221,7 @@ public final class Kernel implements Tlb, AutoCloseable {
             try {
                 image = Exec.loadElfBinary(mm, uaccess, elf, exe, argv, envp);
             } catch (UserAccess.Efault e) {
-                process.beginExit(ExitStatus.killed(ExitStatus.SIGKILL, "killed: exec failed: " + e.getMessage()));
+                process.beginExit(ExitStatus.failed(126, "exec failed: " + e.getMessage())); // like a shell's 126
                 exitThread(main);
                 return;
             }
@@ -358,7 +358,11 @@ public final class Kernel implements Tlb, AutoCloseable {
             case 3 -> 5; // SIGTRAP
             default -> ExitStatus.SIGSEGV;
         };
-        kill(t, signal, String.format("killed: %s (%s) at rip 0x%x", signalName(signal), ce.mnemonic(), ce.rip()));
+        String what = ce.vector() == 0x80
+                // Unlike Linux with CONFIG_IA32_EMULATION: no 32-bit system calls (as without it: SIGSEGV)
+                ? "int $0x80: the 32-bit system call ABI is not supported, only the x86-64 syscall instruction"
+                : ce.mnemonic();
+        kill(t, signal, String.format("killed: %s (%s) at rip 0x%x", signalName(signal), what, ce.rip()));
     }
 
     /** A fatal signal: the whole process dies with this report. */

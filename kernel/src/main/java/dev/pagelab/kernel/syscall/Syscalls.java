@@ -47,6 +47,11 @@ public final class Syscalls {
         try {
             return call(t, sc);
         } catch (Errno e) {
+            if (e.errno() == Errno.EPIPE) {
+                // send_sig(SIGPIPE): pagelab has no signal handlers, so the default action, death
+                t.process().beginExit(dev.pagelab.kernel.proc.ExitStatus.killed(
+                        dev.pagelab.kernel.proc.ExitStatus.SIGPIPE, "killed: SIGPIPE (wrote to a closed pipe)"));
+            }
             return -e.errno();
         } catch (UserAccess.Efault e) {
             return -Errno.EFAULT;
