@@ -169,4 +169,45 @@ class HardEdgesTest {
         assertEquals(2, r.exit(), r.toString());
         assertTrue(r.err().contains("permission denied"), r.err());
     }
+
+    /** Defect 12: int $0x80 is refused with a reason; everything after PROGRAM is the guest's. */
+    @Test
+    void int80SaysWhyAndOptionsAfterProgramBelongToTheGuest() {
+        Cli.Result r = Cli.run("run", "int80");
+        assertEquals(139, r.exit(), r.toString());
+        assertTrue(r.err().contains("int $0x80: the 32-bit system call ABI is not supported"), r.err());
+        Cli.Result args = Cli.run("run", "args", "--check", "-V", "--stats");
+        assertEquals("argc=4\nargv[0]=args\nargv[1]=--check\nargv[2]=-V\nargv[3]=--stats\n", args.out(), args.toString());
+        assertEquals("", args.err());
+    }
+
+    /** -V works on every subcommand; run --help lists the exit statuses; unknown syscalls have names. */
+    @Test
+    void versionHelpAndSyscallNames() {
+        for (String[] cmd : List.of(new String[] {"run", "-V"}, new String[] {"disk", "ls", "-V"},
+                new String[] {"selftest", "-V"})) {
+            Cli.Result r = Cli.run(cmd);
+            assertTrue(r.out().startsWith("pagelab 0.1.0\nlibunicorn"), String.join(" ", cmd) + ": " + r);
+        }
+        Cli.Result help = Cli.run("run", "--help");
+        assertTrue(help.out().contains("Exit status:") && help.out().contains("141") && help.out().contains("126"),
+                help.out());
+        Cli.Result stats = Cli.run("run", "--stats", "sysfuzz", "1", "300");
+        assertTrue(stats.err().contains("select (#23)"), stats.err());
+    }
+
+    /**
+     * No syscall, however wild its arguments, ends a run as an internal error: the random-syscall
+     * guest, 100,000 calls for each of three seeds, with the end-of-run checks.
+     */
+    @Test
+    void randomSyscallsNeverEndInAnInternalError() {
+        for (String seed : List.of("1", "2", "3")) {
+            Cli.Result r = Cli.run("run", "--check", "sysfuzz", seed);
+            assertNoInternalError(r);
+            assertEquals(0, r.exit(), r.toString());
+            assertTrue(r.out().startsWith("sysfuzz: seed " + seed + ": 100000 calls"), r.out());
+            assertTrue(r.err().contains("checks passed"), r.err());
+        }
+    }
 }
