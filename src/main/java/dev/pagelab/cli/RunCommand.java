@@ -196,6 +196,10 @@ final class RunCommand implements Callable<Integer> {
         out.printf("frames            peak %,d (%,d KiB), in use at exit %,d%n", s.framesPeak(), s.framesPeak() * 4,
                 s.framesInUseAtExit());
         out.printf("task switches     %,d%n", s.taskSwitches());
+        if (s.pagesReclaimed() > 0 || s.reclaimWrites() > 0) {
+            out.printf("page reclaim      %,d pages freed, %,d written back first%n", s.pagesReclaimed(),
+                    s.reclaimWrites());
+        }
     }
 
     private static String faultKinds(Map<FaultResult.Kind, Long> faults) {

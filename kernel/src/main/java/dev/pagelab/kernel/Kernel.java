@@ -157,6 +157,7 @@ public final class Kernel implements Tlb, AutoCloseable {
     private final HostDirectory hostDirectory; // immutable reference
     private final Syscalls syscalls; // immutable reference
     private final Storage storage; // owned: the disk and its filesystem
+    private final dev.pagelab.kernel.mm.Vmscan vmscan; // immutable reference: page reclaim
     private long instructions; // retired by all CPUs; guarded by the baton
     private final long[] lastCount; // each CPU's count when last accounted; guarded by the baton
     private int nextId = 1; // pids and tids; guarded by the baton
@@ -190,6 +191,10 @@ public final class Kernel implements Tlb, AutoCloseable {
             throw e;
         }
         this.syscalls = new Syscalls(this);
+        // Page reclaim over the page cache of the disk's files (issue 12): see mm/Vmscan.
+        this.vmscan = new dev.pagelab.kernel.mm.Vmscan(frames, rmap, writeback, this, storage.sb::mappings,
+                () -> scheduler.current() != null);
+        frames.setReclaimer(vmscan);
     }
 
     public Scheduler scheduler() { return scheduler; }
@@ -491,7 +496,7 @@ public final class Kernel implements Tlb, AutoCloseable {
 
     public Stats stats() {
         return new Stats(instructions, memory.faultCounts(), syscalls.counts(), syscalls.unknown(), frames.peak(),
-                frames.inUse(), scheduler.switches(), scheduler.clock());
+                frames.inUse(), scheduler.switches(), scheduler.clock(), vmscan.reclaimed(), vmscan.writtenBack());
     }
 
     /** Drops every page cache (so a test can check that no frame leaked). */

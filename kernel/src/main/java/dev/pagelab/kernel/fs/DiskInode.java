@@ -321,6 +321,17 @@ public final class DiskInode extends Inode {
         }
     }
 
+    /** ->releasepage (try_to_free_buffers): only a page whose buffers are all idle may go. */
+    @Override
+    public boolean releasePage(Page page) {
+        for (BufferHead bh : Buffers.pageBuffers(page)) {
+            if (bh.test(BufferHead.BH_DIRTY) || bh.test(BufferHead.BH_LOCK) || bh.test(BufferHead.BH_RESERVED)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     // ---- size ------------------------------------------------------------------------------
 
     /** Grows i_size (written to disk at once: metadata is synchronous here). */
