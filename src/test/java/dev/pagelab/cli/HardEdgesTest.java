@@ -237,4 +237,15 @@ class HardEdgesTest {
                 "reclaim wrote dirty pages back: " + r.err());
         assertTrue(r.err().contains("checks passed (durability verified"), r.err());
     }
+
+    /** A file unlinked while still mapped goes when its last mapping does (here: at exit). */
+    @Test
+    void anUnlinkedFileGoesWithItsLastMapping() {
+        Path img = dir.resolve("o.img");
+        Cli.Result r = Cli.run("run", "--disk", img.toString(), "--check", "orphan", "g.dat");
+        assertEquals(0, r.exit(), r.toString());
+        Cli.Result ls = Cli.run("disk", "ls", img.toString());
+        assertFalse(ls.out().contains("g.dat"), ls.toString());
+        assertEquals(0, Cli.run("disk", "fsck", img.toString()).exit());
+    }
 }

@@ -170,7 +170,16 @@ public final class DiskFilesystem {
     /** The last close of an open file; an unlinked, unmapped inode goes now (iput). */
     void release(DiskInode inode) {
         inode.openCount--;
-        if (inode.unlinked && inode.openCount == 0 && inode.addressSpace().iMmap().isEmpty()) {
+        iputIfUnused(inode);
+    }
+
+    /**
+     * iput after the last mapping went (munmap, exit): an unlinked inode that nobody has open or
+     * mapped any more is freed with its blocks.
+     */
+    public void iputIfUnused(DiskInode inode) {
+        if (inode.unlinked && inode.openCount == 0 && inode.addressSpace().iMmap().isEmpty()
+                && inodes.get(inode.diskIno()) == inode) {
             evict(inode.diskIno(), inode);
         }
     }
@@ -197,6 +206,9 @@ public final class DiskFilesystem {
 
     /** sync(2) at the end of a run: integrity writeback of every inode, then wait. */
     public void syncAll() {
+        for (DiskInode inode : List.copyOf(inodes.values())) {
+            iputIfUnused(inode); // unlinked files whose last mapping went with the process's exit
+        }
         for (DiskInode inode : List.copyOf(inodes.values())) {
             writeback.filemapFdatawrite(inode.addressSpace(), "sync");
         }

@@ -126,6 +126,11 @@ final class MemoryCalls {
         for (Vma v : gone) {
             memory.zapPteRange(mm, v, v.start(), v.end());
         }
+        for (Vma v : gone) {
+            if (v.file() instanceof DiskInode inode) {
+                kernel.filesystem().iputIfUnused(inode); // the last mapping of an unlinked file
+            }
+        }
     }
 
     long munmap(UserThread t, long addr, long length) {
