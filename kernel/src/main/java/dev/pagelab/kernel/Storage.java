@@ -32,7 +32,7 @@ final class Storage implements AutoCloseable {
     final DurabilityOracle oracle; // immutable reference
     private boolean crashed; // guarded by the baton
     private boolean closed;
-    private boolean unmounted; // the end-of-run checks unmounted the filesystem
+    private boolean unmounted; // the end-of-run checks unmounted the filesystem; guarded by the baton (then the main thread)
 
     private Storage(Path image, boolean temporary, VirtualDisk disk, PagelabFs fs, DiskFilesystem sb,
                     DurabilityOracle oracle) {
