@@ -49,11 +49,13 @@ final class HostStdio {
             return true;
         }
         for (String entry : System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)) {
-            if (!entry.isEmpty() && !entry.endsWith("*") && target.equals(Path.of(entry).toAbsolutePath().normalize())) {
+            if (!entry.isEmpty() && !entry.endsWith("*")
+                    && target.equals(Path.of(entry).toAbsolutePath().normalize())) {
                 return true;
             }
         }
         String home = System.getProperty("pagelab.home");
-        return home != null && target.normalize().startsWith(Path.of(home, "src", "target").toAbsolutePath().normalize());
+        return home != null
+                && target.normalize().startsWith(Path.of(home, "src", "target").toAbsolutePath().normalize());
     }
 }

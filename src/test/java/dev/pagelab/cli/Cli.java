@@ -79,8 +79,8 @@ final class Cli {
             }
             byte[] o = out.get(30, TimeUnit.SECONDS);
             byte[] e = err.get(30, TimeUnit.SECONDS);
-            return new Result(p.exitValue(), new String(o, StandardCharsets.UTF_8), new String(e, StandardCharsets.UTF_8),
-                    o);
+            return new Result(p.exitValue(), new String(o, StandardCharsets.UTF_8),
+                    new String(e, StandardCharsets.UTF_8), o);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             p.destroyForcibly();

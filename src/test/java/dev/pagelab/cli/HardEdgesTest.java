@@ -177,7 +177,8 @@ class HardEdgesTest {
         assertEquals(139, r.exit(), r.toString());
         assertTrue(r.err().contains("int $0x80: the 32-bit system call ABI is not supported"), r.err());
         Cli.Result args = Cli.run("run", "args", "--check", "-V", "--stats");
-        assertEquals("argc=4\nargv[0]=args\nargv[1]=--check\nargv[2]=-V\nargv[3]=--stats\n", args.out(), args.toString());
+        assertEquals("argc=4\nargv[0]=args\nargv[1]=--check\nargv[2]=-V\nargv[3]=--stats\n", args.out(),
+                args.toString());
         assertEquals("", args.err());
     }
 

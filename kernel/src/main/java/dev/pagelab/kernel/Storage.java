@@ -32,7 +32,7 @@ final class Storage implements AutoCloseable {
     final DurabilityOracle oracle; // immutable reference
     private boolean crashed; // guarded by the baton
     private boolean closed;
-    private boolean unmounted; // the end-of-run checks unmounted the filesystem; guarded by the baton (then the main thread)
+    private boolean unmounted; // the end-of-run checks unmounted the fs; guarded by the baton, then main
 
     private Storage(Path image, boolean temporary, VirtualDisk disk, PagelabFs fs, DiskFilesystem sb,
                     DurabilityOracle oracle) {
@@ -160,7 +160,8 @@ final class Storage implements AutoCloseable {
 
         void compare(List<String> problems, String name, byte[] found) {
             if (found.length != size) {
-                problems.add(String.format("end state: %s is %d bytes on disk, %d in memory", name, found.length, size));
+                problems.add(String.format("end state: %s is %d bytes on disk, %d in memory", name, found.length,
+                        size));
                 return;
             }
             for (var e : pages.entrySet()) {
