@@ -73,6 +73,10 @@ class LauncherTest {
         byte[] expected = "argc=3\nargv[0]=args\nargv[1]=caf\u00e9\nargv[2]=\u00ff\u00fe\n"
                 .getBytes(StandardCharsets.ISO_8859_1);
         assertArrayEquals(expected, r.rawOut(), r.toString());
+        Cli.Result name = sh("mkdir -p hd && \"$LAUNCHER\" run --host-dir hd cat $'caf\\xe9'; echo \"status $?\"");
+        assertEquals("status 1\n", name.out(), name.toString());
+        assertTrue(name.err().contains("cat: cannot open caf"), name.err());
+        assertFalse(name.err().contains("internal error"), name.err());
     }
 
     /** Defect 9: --host-dir does not follow a symlink out of the directory. */

@@ -75,7 +75,12 @@ public final class HostDirectory {
         if (root == null || name.isEmpty()) {
             return null;
         }
-        Path p = root.resolve(name.startsWith("/") ? name.substring(1) : name).normalize();
+        Path p;
+        try {
+            p = root.resolve(name.startsWith("/") ? name.substring(1) : name).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            return null; // bytes the host's file names cannot hold (not UTF-8): no such host file
+        }
         if (!p.startsWith(root)) {
             return null;
         }
