@@ -15,8 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Through the {@code ./pagelab} launcher itself, in a shell, as a user types it: JDK discovery
  * with a bare PATH, and what only a shell can set up (a closed stdin, a closed pipe, a full
- * device, bytes that are not UTF-8). PAGELAB_NO_BUILD=1: the build under test is already made,
- * and a rebuild from inside {@code ./mvnw verify} would race with it.
+ * device, bytes that are not UTF-8). PAGELAB_NO_BUILD=1 and PAGELAB_CLASSPATH: the launcher runs
+ * the classes under test (inside {@code ./mvnw verify} the packaged jar is not made yet, or is an
+ * older one, and a rebuild from here would race with the build).
  */
 class LauncherTest {
     @TempDir
@@ -25,6 +26,7 @@ class LauncherTest {
     private Cli.Result sh(String script) {
         Path home = Path.of(System.getProperty("pagelab.home"));
         return Cli.exec(List.of("env", "-i", "PATH=/usr/bin:/bin", "HOME=" + dir, "PAGELAB_NO_BUILD=1",
+                "PAGELAB_CLASSPATH=" + System.getProperty("java.class.path"),
                 "LAUNCHER=" + home.resolve("pagelab"), "bash", "-c", script), dir, null, Cli.LIMIT_SECONDS);
     }
 
