@@ -291,5 +291,18 @@ libctest: puts ok
 libctest: 4020 checks ok
 EOF
 
+expect "hang sleep 0" 0 "$BIN/hang" sleep 0 <<'EOF'
+hang: slept 0 s
+EOF
+
+expect "orphan o.dat" 0 "$BIN/orphan" o.dat <<'EOF'
+orphan: unlinked while mapped; exiting
+EOF
+ok "orphan's file is gone" [ ! -e o.dat ]
+
+expect "yes | head -1" 0 bash -c "'$BIN/yes' hi | head -1; [ \${PIPESTATUS[0]} -eq 141 ]" <<'EOF'
+hi
+EOF
+
 echo "test-native: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -90,7 +90,14 @@ Install Debian trixie's libunicorn2t64 and libunicorn-dev (2.1.x) yourself, or u
 }
 
 main() {
-  exec 9>"$PAGELAB_DEPS/unicorn.lock"
+  # A finished set-up is only read: a user who cannot write .deps (another user's clone, a
+  # read-only checkout) still runs pagelab. Installing takes the lock.
+  if already_done; then
+    echo "$DEST/lib/libunicorn.so.2"
+    return 0
+  fi
+  exec 9>"$PAGELAB_DEPS/unicorn.lock" 2>/dev/null \
+    || die "libunicorn is not set up yet and $PAGELAB_DEPS is not writable by $(id -un): run ./mvnw verify (or this launcher) once as a user who can write it"
   flock 9
   if ! already_done; then
     use_system_unicorn || download_trixie_packages

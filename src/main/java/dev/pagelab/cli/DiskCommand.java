@@ -209,8 +209,13 @@ final class DiskCommand implements Runnable {
                 fs.unmount();
             }
             out().flush();
-            System.out.write(data, 0, data.length);
-            System.out.flush();
+            try {
+                java.io.FileOutputStream stdout = new java.io.FileOutputStream(java.io.FileDescriptor.out);
+                stdout.write(data, 0, data.length);
+                stdout.flush();
+            } catch (IOException e) {
+                throw new UserError(prefix() + "writing " + name + " to stdout: " + e.getMessage(), 1);
+            }
             return 0;
         }
     }

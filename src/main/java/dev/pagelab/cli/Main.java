@@ -34,11 +34,23 @@ public final class Main implements Runnable {
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler(Main::reportFailure);
-        // `pagelab run fsx -N 100000 --check`: options pagelab does not know belong to the guest
-        // (after `--`, everything does).
-        cli.getSubcommands().get("run").setUnmatchedOptionsArePositionalParams(true);
+        shareVersion(cli);
+        // `pagelab run --check fsx f.dat -N 100000 --check`: everything after PROGRAM belongs to the
+        // guest, even options pagelab knows.
+        cli.getSubcommands().get("run").setUnmatchedOptionsArePositionalParams(true).setStopAtPositional(true);
+        // explore: options pagelab does not know belong to the guest; its own options may follow PROGRAM.
         cli.getSubcommands().get("explore").setUnmatchedOptionsArePositionalParams(true);
         return cli.execute(args);
+    }
+
+    /** `-V` on every subcommand prints what `pagelab -V` prints. */
+    private static void shareVersion(CommandLine cli) {
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            if (sub.getCommandSpec().versionProvider() == null) {
+                sub.getCommandSpec().versionProvider(new Version());
+            }
+            shareVersion(sub);
+        }
     }
 
     private static int reportFailure(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {

@@ -7,6 +7,7 @@ import dev.pagelab.kernel.fs.DurabilityOracle;
 import dev.pagelab.kernel.Stats;
 import dev.pagelab.kernel.mm.FaultResult;
 import dev.pagelab.kernel.proc.ElfException;
+import dev.pagelab.kernel.proc.ExitStatus;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -29,10 +30,22 @@ import picocli.CommandLine.Parameters;
  * The exit status is the guest's, 128+signal when it was killed, 126 when PROGRAM cannot be
  * executed and 127 when it cannot be found.
  */
-@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false, versionProvider = Main.Version.class,
         description = {"Run a guest program: a path to a static x86-64 ELF executable, or the name of a built "
                 + "guest program (hello, args, threads, ...).",
-            "The guest's stdout and stderr are the host's; the exit status is the guest's (128+signal if killed)."})
+            "The guest's stdout and stderr are the host's; the exit status is the guest's (128+signal if killed).",
+            "pagelab's options go before PROGRAM: everything after PROGRAM belongs to the guest."},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "  N:the guest's exit status N",
+            "128+S:the guest was killed by signal S: 139 SIGSEGV, 135 SIGBUS, 132 SIGILL, 136 SIGFPE, "
+                    + "141 SIGPIPE (wrote to a closed pipe), 137 SIGKILL (--max-instructions reached, out of "
+                    + "memory, or a deadlock: every thread blocked with nothing that can wake one)",
+            "  2:bad usage, or a disk image that cannot be used (corrupt, locked by another pagelab, unwritable)",
+            "  3:the guest succeeded but a check failed (--check, --check-durability)",
+            " 70:an internal error of pagelab (a bug: please report it)",
+            "126:PROGRAM cannot be executed (not a static x86-64 ELF, bad segments, exec failed)",
+            "127:PROGRAM was not found"})
 final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PROGRAM", description = "ELF path or guest program name.")
     String program;
@@ -109,8 +122,8 @@ final class RunCommand implements Callable<Integer> {
         validate();
         dev.pagelab.trace.Tracer.Options traceOptions = trace.parse("run");
         gdb.validate("run");
-        OutputStream out = new FileOutputStream(FileDescriptor.out);
-        OutputStream err = new FileOutputStream(FileDescriptor.err);
+        OutputStream out = HostStdio.stdout();
+        OutputStream err = HostStdio.stderr();
         KernelConfig config;
         try {
             config = KernelConfig.preset(kernelPreset);
@@ -121,13 +134,11 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError("run: " + e.getMessage());
         }
-        Kernel.Options options = Kernel.Options.defaults(new FileInputStream(FileDescriptor.in), out, err)
+        Kernel.Options options = Kernel.Options.defaults(HostStdio.stdin(), out, err)
                 .withHostDir(hostDir).withMaxInstructions(maxInstructions).withQuantum(quantum)
                 .withMemory(memoryMiB << 20).withCpus(cpus).withDisk(disk).withCheck(check).withCheckDurability(checkDurability)
                 .withConfig(config);
-        List<String> argv = new ArrayList<>();
-        argv.add(program);
-        argv.addAll(args);
+        List<String> argv = RawArgs.guestArgv(program, args);
         Kernel.Result result;
         try (Kernel kernel = new Kernel(options);
              TraceOptions.Session traced = trace.start("run", kernel, traceOptions);
@@ -143,9 +154,9 @@ final class RunCommand implements Callable<Integer> {
         } catch (BootException e) {
             throw new UserError("run: " + e.getMessage(), 2);
         }
-        PrintStream report = new PrintStream(err, true);
-        if (result.status().killed()) {
-            report.println(result.status().report());
+        PrintStream report = new PrintStream(err != null ? err : OutputStream.nullOutputStream(), true);
+        if (result.status().report() != null && result.status().signal() != ExitStatus.SIGPIPE) {
+            report.println(result.status().report()); // a shell says nothing for SIGPIPE either
         }
         if (stats) {
             printStats(report, result.stats());
@@ -196,11 +207,15 @@ final class RunCommand implements Callable<Integer> {
         out.printf("syscalls          %s%n", s.syscalls().entrySet().stream()
                 .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")));
         out.printf("unknown syscalls  %s%n", s.unknownSyscalls().isEmpty() ? "none"
-                : s.unknownSyscalls().stream().map(n -> "#" + n).collect(Collectors.joining(", "))
+                : s.unknownSyscalls().stream().map(SyscallNames::describe).collect(Collectors.joining(", "))
                         + " (returned -ENOSYS)");
         out.printf("frames            peak %,d (%,d KiB), in use at exit %,d%n", s.framesPeak(), s.framesPeak() * 4,
                 s.framesInUseAtExit());
         out.printf("task switches     %,d%n", s.taskSwitches());
+        if (s.pagesReclaimed() > 0 || s.reclaimWrites() > 0) {
+            out.printf("page reclaim      %,d pages freed, %,d written back first%n", s.pagesReclaimed(),
+                    s.reclaimWrites());
+        }
     }
 
     private static String faultKinds(Map<FaultResult.Kind, Long> faults) {

@@ -55,7 +55,7 @@ class FilesTest {
 
     @Test
     void fsxWithMappedWritesPassesThroughTheCli() {
-        Cli.Result r = Cli.run("run", "fsx", "f.dat", "-N", "3000", "--check");
+        Cli.Result r = Cli.run("run", "--check", "fsx", "f.dat", "-N", "3000");
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("fsx: 3000 ops ok"), r.out());
     }

@@ -39,7 +39,7 @@ class RealProgramsTest {
                 throw new AssertionError(String.join(" ", cmd) + " did not finish natively");
             }
             int status = p.exitValue();
-            return new Cli.Result(status, new String(out, StandardCharsets.UTF_8), "");
+            return new Cli.Result(status, new String(out, StandardCharsets.UTF_8), "", out);
         } catch (IOException e) {
             throw new AssertionError(e);
         } catch (InterruptedException e) {

@@ -13,6 +13,10 @@ import java.lang.invoke.VarHandle;
  * virtual CPU's engine, so every CPU sees every other's stores and the A/D bits their page walks
  * set. Frames are 4 KiB. Page-table entries are read and written with 64-bit atomic accesses.
  *
+ * <p>RAM is reserved, not filled: it is an anonymous private mapping of the host (mmap with
+ * MAP_NORESERVE), which the host zero-fills one page at a time when it is first touched, so
+ * {@code --memory 16384} costs only the frames the guest uses.
+ *
  * <p>Bad physical addresses are a kernel bug, not a guest error: they throw
  * {@link IndexOutOfBoundsException} with the address.
  */
@@ -22,15 +26,44 @@ public final class PhysicalMemory implements AutoCloseable {
 
     private static final VarHandle LONG_HANDLE = JAVA_LONG.varHandle();
 
-    private final Arena arena; // owns the segment
+    private static final int PROT_READ = 1, PROT_WRITE = 2, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20,
+            MAP_NORESERVE = 0x4000;
+    private static final java.lang.invoke.MethodHandle MMAP = libc("mmap", java.lang.foreign.FunctionDescriptor.of(
+            java.lang.foreign.ValueLayout.ADDRESS, java.lang.foreign.ValueLayout.ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT,
+            JAVA_INT, JAVA_LONG));
+    private static final java.lang.invoke.MethodHandle MUNMAP = libc("munmap", java.lang.foreign.FunctionDescriptor.of(
+            JAVA_INT, java.lang.foreign.ValueLayout.ADDRESS, JAVA_LONG));
+
+    private final Arena arena; // the segment's lifetime
     private final MemorySegment ram; // immutable reference; contents shared with the engines
+    private boolean closed; // guarded by this
 
     public PhysicalMemory(long bytes) {
         if (bytes <= 0 || bytes % PAGE_SIZE != 0) {
             throw new IllegalArgumentException("PhysicalMemory: size must be a positive multiple of 4096: " + bytes);
         }
         this.arena = Arena.ofShared();
-        this.ram = arena.allocate(bytes, PAGE_SIZE);
+        this.ram = reserve(bytes).reinterpret(bytes, arena, null);
+    }
+
+    private static java.lang.invoke.MethodHandle libc(String name, java.lang.foreign.FunctionDescriptor fd) {
+        java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+        return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), fd);
+    }
+
+    /** mmap(NULL, bytes, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE, -1, 0). */
+    private static MemorySegment reserve(long bytes) {
+        MemorySegment p;
+        try {
+            p = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, bytes, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L);
+        } catch (Throwable t) {
+            throw new IllegalStateException("PhysicalMemory: mmap failed", t);
+        }
+        if (p.address() == -1L || p.address() == 0) {
+            throw new OutOfMemoryError("PhysicalMemory: the host cannot reserve " + bytes + " bytes of guest RAM");
+        }
+        return p;
     }
 
     /** The backing segment, for mapping into an engine (emulator-internal). */
@@ -121,7 +154,21 @@ public final class PhysicalMemory implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         arena.close();
+        try {
+            int r = (int) MUNMAP.invokeExact(MemorySegment.ofAddress(ram.address()), ram.byteSize());
+            if (r != 0) {
+                throw new IllegalStateException("PhysicalMemory: munmap failed");
+            }
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("PhysicalMemory: munmap failed", t);
+        }
     }
 }

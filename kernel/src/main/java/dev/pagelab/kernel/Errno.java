@@ -10,7 +10,7 @@ public final class Errno extends RuntimeException {
     public static final int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, EBADF = 9, EAGAIN = 11, ENOMEM = 12,
             EACCES = 13, EFAULT = 14, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, EINVAL = 22, EMFILE = 24,
             EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EROFS = 30, ERANGE = 34, ENAMETOOLONG = 36, ENOSYS = 38,
-            ETIMEDOUT = 110;
+            EOVERFLOW = 75, ETIMEDOUT = 110;
     public static final int ESRCH = 3, E2BIG = 7, ENOEXEC = 8, ECHILD = 10, EXDEV = 18, ENOTTY = 25, EPIPE = 32,
             ENOTEMPTY = 39, ELOOP = 40, EBUSY = 16, ENODEV = 19, EOPNOTSUPP = 95;
 
@@ -46,9 +46,11 @@ public final class Errno extends RuntimeException {
             case ENOSPC -> "ENOSPC";
             case ESPIPE -> "ESPIPE";
             case EROFS -> "EROFS";
+            case EPIPE -> "EPIPE";
             case ERANGE -> "ERANGE";
             case ENAMETOOLONG -> "ENAMETOOLONG";
             case ENOSYS -> "ENOSYS";
+            case EOVERFLOW -> "EOVERFLOW";
             case ETIMEDOUT -> "ETIMEDOUT";
             case ESRCH -> "ESRCH";
             case E2BIG -> "E2BIG";
@@ -56,7 +58,6 @@ public final class Errno extends RuntimeException {
             case ECHILD -> "ECHILD";
             case EXDEV -> "EXDEV";
             case ENOTTY -> "ENOTTY";
-            case EPIPE -> "EPIPE";
             case ENOTEMPTY -> "ENOTEMPTY";
             case ELOOP -> "ELOOP";
             case EBUSY -> "EBUSY";

@@ -183,6 +183,7 @@ public final class Kernel implements Tlb, AutoCloseable {
     private final HostDirectory hostDirectory; // immutable reference
     private final Syscalls syscalls; // immutable reference
     private final Storage storage; // owned: the disk and its filesystem
+    private final dev.pagelab.kernel.mm.Vmscan vmscan; // immutable reference: page reclaim
     private long instructions; // retired by all CPUs; guarded by the baton
     private final long[] lastCount; // each CPU's count when last accounted; guarded by the baton
     private int nextId = 1; // pids and tids; guarded by the baton
@@ -243,6 +244,10 @@ public final class Kernel implements Tlb, AutoCloseable {
             throw e;
         }
         this.syscalls = new Syscalls(this);
+        // Page reclaim over the page cache of the disk's files (issue 12): see mm/Vmscan.
+        this.vmscan = new dev.pagelab.kernel.mm.Vmscan(frames, rmap, writeback, this, storage.sb::mappings,
+                () -> scheduler.current() != null);
+        frames.setReclaimer(vmscan);
     }
 
     public Scheduler scheduler() { return scheduler; }
@@ -288,7 +293,7 @@ public final class Kernel implements Tlb, AutoCloseable {
             try {
                 image = Exec.loadElfBinary(mm, uaccess, elf, exe, argv, envp);
             } catch (UserAccess.Efault e) {
-                process.beginExit(ExitStatus.killed(ExitStatus.SIGKILL, "killed: exec failed: " + e.getMessage()));
+                process.beginExit(ExitStatus.failed(126, "exec failed: " + e.getMessage())); // like a shell's 126
                 exitThread(main);
                 return;
             }
@@ -296,7 +301,11 @@ public final class Kernel implements Tlb, AutoCloseable {
             userLoop(main);
         }));
         storage.sb.startThreads();
-        scheduler.run();
+        try {
+            scheduler.run();
+        } catch (Scheduler.Deadlock d) {
+            process.beginExit(ExitStatus.killed(ExitStatus.SIGKILL, "killed: " + d.getMessage()));
+        }
         List<String> problems = new ArrayList<>();
         if (storage.crashed()) {
             problems.addAll(storage.afterCrashChecks());
@@ -481,7 +490,11 @@ public final class Kernel implements Tlb, AutoCloseable {
             case 3 -> 5; // SIGTRAP
             default -> ExitStatus.SIGSEGV;
         };
-        kill(t, signal, String.format("killed: %s (%s) at rip 0x%x", signalName(signal), ce.mnemonic(), ce.rip()));
+        String what = ce.vector() == 0x80
+                // Unlike Linux with CONFIG_IA32_EMULATION: no 32-bit system calls (as without it: SIGSEGV)
+                ? "int $0x80: the 32-bit system call ABI is not supported, only the x86-64 syscall instruction"
+                : ce.mnemonic();
+        kill(t, signal, String.format("killed: %s (%s) at rip 0x%x", signalName(signal), what, ce.rip()));
     }
 
     /** A fatal signal: the whole process dies with this report. */
@@ -644,7 +657,7 @@ public final class Kernel implements Tlb, AutoCloseable {
 
     public Stats stats() {
         return new Stats(instructions, memory.faultCounts(), syscalls.counts(), syscalls.unknown(), frames.peak(),
-                frames.inUse(), scheduler.switches(), scheduler.clock());
+                frames.inUse(), scheduler.switches(), scheduler.clock(), vmscan.reclaimed(), vmscan.writtenBack());
     }
 
     /** Drops every page cache (so a test can check that no frame leaked). */

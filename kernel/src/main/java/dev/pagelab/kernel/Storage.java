@@ -32,6 +32,7 @@ final class Storage implements AutoCloseable {
     final DurabilityOracle oracle; // immutable reference
     private boolean crashed; // guarded by the baton
     private boolean closed;
+    private boolean unmounted; // the end-of-run checks unmounted the fs; guarded by the baton, then main
 
     private Storage(Path image, boolean temporary, VirtualDisk disk, PagelabFs fs, DiskFilesystem sb,
                     DurabilityOracle oracle) {
@@ -61,6 +62,8 @@ final class Storage implements AutoCloseable {
             }
         } catch (DiskFormatException e) {
             throw new BootException(path + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new BootException(path + ": " + describe(e));
         }
         PagelabFs fs;
         try {
@@ -73,6 +76,21 @@ final class Storage implements AutoCloseable {
         DiskFilesystem sb = new DiskFilesystem(fs, disk, scheduler, memory, config, tunables,
                 oracle);
         return new Storage(path, temporary, disk, fs, sb, oracle);
+    }
+
+    /** One line for an I/O failure opening an image (the JDK's messages are often only the path). */
+    static String describe(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied (a run writes its disk image: it must be a writable file; "
+                    + "pagelab disk ls/cat/export only read)";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     Path image() {
@@ -108,10 +126,17 @@ final class Storage implements AutoCloseable {
                     + " pages have PG_dirty");
         }
         writeback.dirtyPteCleanPage().forEach(f -> problems.add("dirty pte: " + f));
+        // Unmount first (the clean flag): fsck of a mounted image calls leaks mere notes, while
+        // `pagelab disk fsck` of the image this run leaves calls them errors.
+        List<DiskInode> inodes = sb.cachedInodes();
+        List<CachedFile> expected = inodes.stream().map(CachedFile::of).toList();
+        fs.unmount();
+        unmounted = true;
         try (VirtualDisk check = VirtualDisk.openReadOnly(image)) {
             PagelabFs fresh = PagelabFs.mountReadOnly(check);
-            for (DiskInode inode : sb.cachedInodes()) {
-                compare(problems, inode.name(), inode.cachedContents(), fresh.readFile((int) inode.ino()));
+            for (int i = 0; i < inodes.size(); i++) {
+                DiskInode inode = inodes.get(i);
+                expected.get(i).compare(problems, inode.name(), fresh.readFile((int) inode.ino()));
             }
             PagelabFs.FsckReport report = PagelabFs.fsck(check);
             report.errors().forEach(e -> problems.add("fsck: " + e));
@@ -121,17 +146,41 @@ final class Storage implements AutoCloseable {
         return problems;
     }
 
-    private static void compare(List<String> problems, String name, byte[] expected, byte[] found) {
-        if (found.length != expected.length) {
-            problems.add(String.format("end state: %s is %d bytes on disk, %d in memory", name, found.length,
-                    expected.length));
-            return;
+    /**
+     * What the page cache holds of a file: its size and its cached pages (a page not in the cache
+     * is by definition what the disk holds). Taken without reading anything in, so the check
+     * needs no frame even when the file is larger than RAM.
+     */
+    private record CachedFile(long size, java.util.SortedMap<Long, byte[]> pages) {
+        static CachedFile of(DiskInode inode) {
+            java.util.SortedMap<Long, byte[]> pages = new java.util.TreeMap<>();
+            for (dev.pagelab.kernel.mm.Page p : inode.mapping().pages()) {
+                long start = p.index() << 12;
+                if (start < inode.size()) {
+                    byte[] b = new byte[(int) Math.min(4096, inode.size() - start)];
+                    inode.mapping().frames().memory().read(p.physicalAddress(), b, 0, b.length);
+                    pages.put(p.index(), b);
+                }
+            }
+            return new CachedFile(inode.size(), pages);
         }
-        for (int i = 0; i < expected.length; i++) {
-            if (expected[i] != found[i]) {
-                problems.add(String.format("end state: %s offset %d: expected 0x%02x, found 0x%02x on disk", name, i,
-                        expected[i] & 0xff, found[i] & 0xff));
+
+        void compare(List<String> problems, String name, byte[] found) {
+            if (found.length != size) {
+                problems.add(String.format("end state: %s is %d bytes on disk, %d in memory", name, found.length,
+                        size));
                 return;
+            }
+            for (var e : pages.entrySet()) {
+                byte[] expected = e.getValue();
+                int base = (int) (e.getKey() << 12);
+                for (int i = 0; i < expected.length; i++) {
+                    if (expected[i] != found[base + i]) {
+                        problems.add(String.format("end state: %s offset %d: expected 0x%02x, found 0x%02x on disk",
+                                name, base + i, expected[i] & 0xff, found[base + i] & 0xff));
+                        return;
+                    }
+                }
             }
         }
     }
@@ -167,7 +216,7 @@ final class Storage implements AutoCloseable {
     @Override
     public void close() {
         if (!closed) {
-            if (!crashed) {
+            if (!crashed && !unmounted) {
                 fs.unmount();
             }
             disk.close();

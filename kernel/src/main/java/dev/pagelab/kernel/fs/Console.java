@@ -5,7 +5,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 
-/** The guest's terminal: fd 0 reads the host's stdin, fds 1 and 2 write to the host's streams. */
+/**
+ * The guest's terminal: fd 0 reads the host's stdin, fds 1 and 2 write to the host's streams. A
+ * null stream is a descriptor the host had closed: reading or writing it is EBADF.
+ */
 public final class Console extends OpenFile {
     private final InputStream in; // null for output consoles
     private final OutputStream out; // null for the input console
@@ -47,8 +50,29 @@ public final class Console extends OpenFile {
             out.flush();
             return len;
         } catch (IOException e) {
-            throw new Errno(Errno.EIO);
+            throw new Errno(hostErrno(e));
         }
+    }
+
+    /**
+     * The errno of a failed host write. The JDK reports the host's strerror text only, so it is
+     * matched: a full device is ENOSPC, a closed pipe EPIPE (then SIGPIPE), anything else EIO.
+     */
+    static int hostErrno(IOException e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("No space left on device")) {
+            return Errno.ENOSPC;
+        }
+        if (m.contains("Broken pipe")) {
+            return Errno.EPIPE;
+        }
+        if (m.contains("Disk quota exceeded")) {
+            return 122; // EDQUOT
+        }
+        if (m.contains("File too large")) {
+            return Errno.EFBIG;
+        }
+        return Errno.EIO;
     }
 
     @Override

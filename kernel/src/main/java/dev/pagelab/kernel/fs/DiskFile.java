@@ -22,9 +22,7 @@ public final class DiskFile extends RegularFile {
         if (!writable()) {
             throw new Errno(Errno.EBADF);
         }
-        if (position < 0) {
-            throw new Errno(Errno.EINVAL);
-        }
+        verifyArea(position, len);
         return diskInode().write(position, buf, off, len);
     }
 

@@ -241,7 +241,16 @@ public final class DiskFilesystem {
     /** The last close of an open file; an unlinked, unmapped inode goes now (iput). */
     void release(DiskInode inode) {
         inode.openCount--;
-        if (inode.unlinked && inode.openCount == 0 && inode.addressSpace().iMmap().isEmpty()) {
+        iputIfUnused(inode);
+    }
+
+    /**
+     * iput after the last mapping went (munmap, exit): an unlinked inode that nobody has open or
+     * mapped any more is freed with its blocks.
+     */
+    public void iputIfUnused(DiskInode inode) {
+        if (inode.unlinked && inode.openCount == 0 && inode.addressSpace().iMmap().isEmpty()
+                && inodes.get(inode.diskIno()) == inode) {
             evict(inode.diskIno(), inode);
         }
     }
@@ -272,6 +281,10 @@ public final class DiskFilesystem {
         AddressSpace mapping = inode.addressSpace();
         writeback.filemapFdatawrite(mapping, call);
         writeback.filemapFdatawait(mapping);
+        int error = mapping.testAndClearError();
+        if (error != 0) {
+            throw new Errno(error); // AS_EIO / AS_ENOSPC: some data of this file never reached the disk
+        }
         if (atCall != null) {
             int ino = inode.diskIno();
             oracle.fsyncReturned(call, ino, inode.name(), atCall, dirtying, inode.cachedContents(), fs.readFile(ino),
@@ -287,6 +300,9 @@ public final class DiskFilesystem {
 
     /** sync(2) at the end of a run: integrity writeback of every inode, then wait. */
     public void syncAll() {
+        for (DiskInode inode : List.copyOf(inodes.values())) {
+            iputIfUnused(inode); // unlinked files whose last mapping went with the process's exit
+        }
         for (DiskInode inode : List.copyOf(inodes.values())) {
             writeback.filemapFdatawrite(inode.addressSpace(), "sync");
         }
@@ -331,8 +347,26 @@ public final class DiskFilesystem {
     /** Starts the disk, flusher and journal threads. */
     public void startThreads() {
         threads.add(scheduler.spawn("kdisk", this::diskLoop));
-        threads.add(scheduler.spawn("flusher", this::flusherLoop));
-        threads.add(scheduler.spawn("kjournald", this::journalLoop));
+        threads.add(scheduler.spawnDaemon("flusher", this::flusherLoop));
+        threads.add(scheduler.spawnDaemon("kjournald", this::journalLoop));
+        scheduler.setDaemonsIdle(this::daemonsIdle);
+    }
+
+    /**
+     * True when the flusher and the journal would find nothing to do: no file has dirty pages,
+     * the running transaction is empty, and no write is in flight.
+     */
+    private boolean daemonsIdle() {
+        if (!journal.isEmpty() || !disk.inFlight().isEmpty()) {
+            return false;
+        }
+        for (DiskInode inode : inodes.values()) {
+            AddressSpace mapping = inode.addressSpace();
+            if (mapping.hasTagged(AddressSpace.Tag.DIRTY) || mapping.hasTagged(AddressSpace.Tag.WRITEBACK)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Called once no user process is left and {@link #syncAll} is done: the threads end. */

@@ -18,6 +18,9 @@ import dev.pagelab.kernel.mm.WritebackControl;
 public final class DiskInode extends Inode {
     private final DiskFilesystem sb; // immutable reference: the mounted filesystem (super_block)
     private long size; // i_size; guarded by the baton (i_mutex)
+    // Indirect blocks promised to reserved holes (PagelabFs.missingIndirects keys): each holds one
+    // block of the reservation until writeback builds it. Guarded by the baton.
+    private final java.util.Set<Long> metaReserved = new java.util.HashSet<>();
     int openCount; // open files referring to this inode; guarded by the baton
     boolean unlinked; // the name is gone; blocks are freed at the last close
     private final java.util.List<Long> shrinks = new java.util.ArrayList<>(); // new sizes of every truncate down; guarded by the baton
@@ -40,6 +43,11 @@ public final class DiskInode extends Inode {
     @Override
     public boolean writable() {
         return true;
+    }
+
+    @Override
+    public long maxBytes() {
+        return sb.maxFileSize();
     }
 
     // ---- reading ---------------------------------------------------------------------------
@@ -68,15 +76,24 @@ public final class DiskInode extends Inode {
      * what an ordered-mode journal tracks; holes get a reservation first.
      */
     public int write(long pos, byte[] data, int off, int len) {
-        if (pos < 0 || pos + len > sb.maxFileSize()) {
-            throw new Errno(Errno.EFBIG);
+        if (pos < 0 || pos >= sb.maxFileSize()) {
+            throw new Errno(Errno.EFBIG); // generic_write_checks
         }
+        len = (int) Math.min(len, sb.maxFileSize() - pos); // a short write up to s_maxbytes
+
         int done = 0;
         while (done < len) {
             long p = pos + done;
             int inPage = (int) (p & 0xfff);
             int chunk = Math.min(len - done, PhysicalMemory.PAGE_SIZE - inPage);
-            writeChunk(p >>> 12, inPage, data, off + done, chunk);
+            try {
+                writeChunk(p >>> 12, inPage, data, off + done, chunk);
+            } catch (Errno e) {
+                if (done > 0) {
+                    return done; // a short write: what was accepted is reserved
+                }
+                throw e;
+            }
             done += chunk;
             if (p + chunk > size) {
                 setSize(p + chunk);
@@ -110,7 +127,11 @@ public final class DiskInode extends Inode {
         }
     }
 
-    /** Delayed allocation: a hole buffer about to hold data gets a block reserved (ENOSPC if none). */
+    /**
+     * Delayed allocation (ext4_da_reserve_space): a hole buffer about to hold data gets its block
+     * reserved, plus every indirect block its mapping will need that no other reservation of
+     * this file has promised yet (ENOSPC if the disk cannot hold them all).
+     */
     private void reserveIfHole(BufferHead bh) {
         if (bh.test(BufferHead.BH_MAPPED) || bh.test(BufferHead.BH_RESERVED)) {
             return;
@@ -120,10 +141,34 @@ public final class DiskInode extends Inode {
             bh.map(blk);
             return;
         }
-        if (!sb.fs().reserve(1)) {
+        java.util.List<Long> metadata = sb.fs().missingIndirects(diskIno(), bh.fileBlock()).stream()
+                .filter(k -> !metaReserved.contains(k)).toList();
+        if (!sb.fs().reserve(1 + metadata.size())) {
             throw new Errno(Errno.ENOSPC);
         }
+        metaReserved.addAll(metadata);
         bh.set(BufferHead.BH_RESERVED);
+    }
+
+    /** Gives back the metadata reservations whose indirect block now exists or no reservation needs. */
+    private void releaseMetadataReservations() {
+        if (metaReserved.isEmpty()) {
+            return;
+        }
+        java.util.Set<Long> needed = new java.util.HashSet<>();
+        for (Page page : mapping().pages()) {
+            for (BufferHead bh : Buffers.pageBuffers(page)) {
+                if (bh.test(BufferHead.BH_RESERVED) && bh.fileOffset() < size) {
+                    needed.addAll(sb.fs().missingIndirects(diskIno(), bh.fileBlock()));
+                }
+            }
+        }
+        for (Long key : java.util.List.copyOf(metaReserved)) {
+            if (sb.fs().indirectExists(diskIno(), key) || !needed.contains(key)) {
+                metaReserved.remove(key);
+                sb.fs().release(1);
+            }
+        }
     }
 
     /** mark_buffer_dirty: the buffer, then the page (without touching its other buffers). */
@@ -307,14 +352,26 @@ public final class DiskInode extends Inode {
                 sb.fs().release(1);
             }
             bh.map(blk);
+            releaseBuiltIndirects();
             return true;
         } catch (FsException e) {
             if (reserved) {
                 sb.fs().release(1);
             }
+            mapping().setError(e.errno()); // mapping_set_error: the next fsync/msync reports it
             sb.oracle().writeFailed(this, bh, e.getMessage());
             bh.clear(BufferHead.BH_DIRTY);
             return false;
+        }
+    }
+
+    /** After an allocation: the promised indirect blocks it built give their reservation back. */
+    private void releaseBuiltIndirects() {
+        for (Long key : java.util.List.copyOf(metaReserved)) {
+            if (sb.fs().indirectExists(diskIno(), key)) {
+                metaReserved.remove(key);
+                sb.fs().release(1);
+            }
         }
     }
 
@@ -334,6 +391,17 @@ public final class DiskInode extends Inode {
                 }
             });
         }
+    }
+
+    /** ->releasepage (try_to_free_buffers): only a page whose buffers are all idle may go. */
+    @Override
+    public boolean releasePage(Page page) {
+        for (BufferHead bh : Buffers.pageBuffers(page)) {
+            if (bh.test(BufferHead.BH_DIRTY) || bh.test(BufferHead.BH_LOCK) || bh.test(BufferHead.BH_RESERVED)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ---- size ------------------------------------------------------------------------------
@@ -404,6 +472,7 @@ public final class DiskInode extends Inode {
             }
         }
         sb.fs().setSize(diskIno(), newSize); // ->truncate
+        releaseMetadataReservations();
     }
 
     /**

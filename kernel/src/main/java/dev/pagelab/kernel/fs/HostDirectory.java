@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * The read-only host directory a guest's file names resolve in ({@code --host-dir}): "/a/b" and
- * "a/b" both name DIR/a/b; names that would leave DIR ("..") do not resolve. The same host file
+ * "a/b" both name DIR/a/b; names that would leave DIR ("..", or a symlink pointing outside it)
+ * do not resolve. The same host file
  * opened twice is the same inode (one page cache).
  */
 public final class HostDirectory {
@@ -80,7 +81,24 @@ public final class HostDirectory {
         if (root == null || name.isEmpty()) {
             return null;
         }
-        Path p = root.resolve(name.startsWith("/") ? name.substring(1) : name).normalize();
-        return p.startsWith(root) ? p : null;
+        Path p;
+        try {
+            p = root.resolve(name.startsWith("/") ? name.substring(1) : name).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            return null; // bytes the host's file names cannot hold (not UTF-8): no such host file
+        }
+        if (!p.startsWith(root)) {
+            return null;
+        }
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return p;
+        }
+        try {
+            // A symlink inside DIR may point anywhere: only what really lies inside DIR resolves.
+            Path real = p.toRealPath();
+            return real.startsWith(root.toRealPath()) ? real : null;
+        } catch (IOException e) {
+            return null; // a dangling link, or no permission: nothing the guest may open
+        }
     }
 }

@@ -36,6 +36,11 @@ public abstract class Inode implements MappedFile, AddressSpaceOps {
         this.name = newName;
     }
 
+    /** s_maxbytes: the largest size a file of this filesystem can have. */
+    public long maxBytes() {
+        return Long.MAX_VALUE;
+    }
+
     @Override
     public String name() {
         return name;

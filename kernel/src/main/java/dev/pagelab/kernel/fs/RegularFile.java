@@ -30,10 +30,15 @@ public class RegularFile extends OpenFile {
         if (!readable()) {
             throw new Errno(Errno.EBADF);
         }
-        if (position < 0) {
+        verifyArea(position, len);
+        return inode.read(position, buf, off, len);
+    }
+
+    /** rw_verify_area: a negative position, or one whose end wraps past 2^63, is EINVAL. */
+    protected static void verifyArea(long position, int len) {
+        if (position < 0 || position > Long.MAX_VALUE - len) {
             throw new Errno(Errno.EINVAL);
         }
-        return inode.read(position, buf, off, len);
     }
 
     @Override
@@ -59,9 +64,14 @@ public class RegularFile extends OpenFile {
             case SEEK_END -> inode.size();
             default -> throw new Errno(Errno.EINVAL);
         };
-        long target = base + offset;
-        if (target < 0) {
+        long target;
+        try {
+            target = Math.addExact(base, offset);
+        } catch (ArithmeticException e) {
             throw new Errno(Errno.EINVAL);
+        }
+        if (target < 0 || target > inode.maxBytes()) {
+            throw new Errno(Errno.EINVAL); // vfs_setpos: outside [0, s_maxbytes]
         }
         pos = target;
         return pos;

@@ -28,6 +28,7 @@ public final class AddressSpace {
     private final TreeSet<Long> dirtyTag = new TreeSet<>(); // guarded by tree_lock
     private final TreeSet<Long> writebackTag = new TreeSet<>(); // guarded by tree_lock
     private final List<Mapping> iMmap = new ArrayList<>(); // guarded by i_mmap_lock (the baton)
+    private int error; // AS_EIO / AS_ENOSPC as an errno, 0 if none; guarded by the baton
     private long dirtiedWhen = -1; // virtual ns when the mapping went from clean to dirty; -1 if clean
 
     public AddressSpace(MappedFile host, AddressSpaceOps ops, FrameAllocator frames) {
@@ -116,6 +117,23 @@ public final class AddressSpace {
     /** find_get_pages_tag: the indexes carrying {@code tag}, ascending, as of now. */
     public List<Long> taggedIndexes(Tag tag) {
         return List.copyOf(tag == Tag.DIRTY ? dirtyTag : writebackTag);
+    }
+
+    /**
+     * mapping_set_error: writeback of this mapping failed (AS_EIO, AS_ENOSPC); the next fsync or
+     * msync reports it. Only the first error is kept until it is reported.
+     */
+    public void setError(int errno) {
+        if (error == 0) {
+            error = errno;
+        }
+    }
+
+    /** The pending writeback error (an Errno value), cleared by reading it; 0 if none. */
+    public int testAndClearError() {
+        int e = error;
+        error = 0;
+        return e;
     }
 
     public long dirtiedWhen() {

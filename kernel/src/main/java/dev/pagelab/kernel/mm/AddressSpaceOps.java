@@ -34,4 +34,12 @@ public interface AddressSpaceOps {
      * the page unlocked; returns it locked only as {@link MkwriteResult#LOCKED}.
      */
     MkwriteResult pageMkwrite(Page page);
+
+    /**
+     * ->releasepage (try_to_release_page): may reclaim drop this clean, unmapped page? False
+     * while private state (dirty, locked or reserved buffers) still needs it.
+     */
+    default boolean releasePage(Page page) {
+        return true;
+    }
 }

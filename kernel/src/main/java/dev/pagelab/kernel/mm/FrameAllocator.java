@@ -17,6 +17,14 @@ public final class FrameAllocator {
         }
     }
 
+    /** Frees frames on demand (page reclaim) when none is free. */
+    public interface Reclaimer {
+        /** Tries to free {@code wanted} frames; returns how many it freed (0: nothing reclaimable). */
+        int reclaim(int wanted);
+    }
+
+    private Reclaimer reclaimer; // set once at boot; guarded by the baton
+    private boolean reclaiming; // reclaim is running (its own allocations must not recurse); guarded by the baton
     private final PhysicalMemory memory; // immutable reference
     private final long[] free; // a stack of free frames; guarded by the baton
     private int top; // guarded by the baton
@@ -34,6 +42,11 @@ public final class FrameAllocator {
         this.pages = new Page[(int) frames];
     }
 
+    /** Installs page reclaim, run when an allocation finds no free frame. */
+    public void setReclaimer(Reclaimer r) {
+        this.reclaimer = r;
+    }
+
     public PhysicalMemory memory() {
         return memory;
     }
@@ -47,6 +60,14 @@ public final class FrameAllocator {
 
     /** A frame with whatever it held before (the caller overwrites all of it). */
     public long allocFrame() {
+        if (top == 0 && reclaimer != null && !reclaiming) {
+            reclaiming = true;
+            try {
+                reclaimer.reclaim(32); // direct reclaim (try_to_free_pages)
+            } finally {
+                reclaiming = false;
+            }
+        }
         if (top == 0) {
             throw new OutOfMemory();
         }

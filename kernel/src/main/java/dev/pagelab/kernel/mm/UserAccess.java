@@ -102,7 +102,7 @@ public final class UserAccess {
             byte[] b = copyFromUser(mm, va, chunk);
             for (byte x : b) {
                 if (x == 0) {
-                    return s.toString(StandardCharsets.UTF_8);
+                    return dev.pagelab.kernel.GuestStrings.decode(s.toByteArray()); // bytes, not mangled
                 }
                 s.write(x);
             }

@@ -373,6 +373,14 @@ public record ElfFile(long entry, int type, long phoff, int phentsize, int phnum
                     + hex(unsigned(h.vaddr()).add(unsigned(h.memSize())))
                     + " are not in the user half (below " + hex(USER_ADDRESS_LIMIT) + ")");
         }
+        long stackBottom = dev.pagelab.kernel.mm.MmStruct.STACK_TOP - dev.pagelab.kernel.mm.MmStruct.STACK_SIZE;
+        if (Long.compareUnsigned(h.vaddr(), dev.pagelab.kernel.mm.MmStruct.STACK_TOP) < 0
+                && Long.compareUnsigned(h.vaddr() + h.memSize(), stackBottom) > 0) {
+            // Unlike Linux, whose MAP_FIXED segment would silently replace part of the stack.
+            throw new ElfException(what + "addresses " + hex(h.vaddr()) + ".."
+                    + hex(unsigned(h.vaddr()).add(unsigned(h.memSize())))
+                    + " overlap the stack (which starts at " + hex(stackBottom) + ")");
+        }
         if (h.fileSize() == 0) {
             return; // nothing is mapped from the file (a .bss-only segment): p_offset is unused
         }

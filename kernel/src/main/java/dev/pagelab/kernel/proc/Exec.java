@@ -117,7 +117,7 @@ public final class Exec {
 
     private static long pushString(MmStruct mm, UserAccess uaccess, long p, String s) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        bytes.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+        bytes.writeBytes(dev.pagelab.kernel.GuestStrings.encode(s));
         bytes.write(0);
         byte[] b = bytes.toByteArray();
         long at = p - b.length;

@@ -5,7 +5,7 @@ package dev.pagelab.kernel.proc;
  * ("killed: SIGSEGV at 0x0 (rip 0x401005, error code 0x6)").
  */
 public record ExitStatus(int code, int signal, String report) {
-    public static final int SIGILL = 4, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11;
+    public static final int SIGILL = 4, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9, SIGSEGV = 11, SIGPIPE = 13;
 
     public static ExitStatus exited(int code) {
         return new ExitStatus(code & 0xff, 0, null);
@@ -13,6 +13,11 @@ public record ExitStatus(int code, int signal, String report) {
 
     public static ExitStatus killed(int signal, String report) {
         return new ExitStatus(0, signal, report);
+    }
+
+    /** An exit status with a one-line report (exec failures: 126, as a shell says). */
+    public static ExitStatus failed(int code, String report) {
+        return new ExitStatus(code & 0xff, 0, report);
     }
 
     public boolean killed() {

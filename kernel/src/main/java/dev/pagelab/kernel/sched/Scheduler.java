@@ -35,6 +35,15 @@ public final class Scheduler {
         }
     }
 
+    /** The run ended because every task blocked with nothing left that could wake one. */
+    public static final class Deadlock extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        Deadlock(String message) {
+            super(message);
+        }
+    }
+
     private final Strategy strategy; // immutable
     private final List<Deviation> deviations = new ArrayList<>(); // choices unlike round-robin; guarded by the baton
     private List<DecisionRecord> decisionLog; // null unless kept; guarded by the baton
@@ -53,6 +62,7 @@ public final class Scheduler {
     private volatile String deadlock; // set when every task blocked for good
     private volatile boolean shutdown;
     private KernelEvents events = KernelEvents.NONE; // set before run(); guarded by the baton
+    private java.util.function.BooleanSupplier daemonsIdle = () -> false; // set before run(); guarded by the baton
 
     public Scheduler(Strategy strategy) {
         this.strategy = strategy;
@@ -66,6 +76,23 @@ public final class Scheduler {
         tasks.add(t);
         strategy.taskCreated(t);
         return t;
+    }
+
+    /**
+     * Creates a periodic kernel thread (the flusher, the journal). Unlike Linux, whose idle
+     * flusher sleeps until work arrives, ours wake on a timer; so while {@code daemonsIdle} (see
+     * {@link #setDaemonsIdle}) says they have no work, their timers are not progress: the clock
+     * skips past them to the next user deadline, and with none left the run is a deadlock.
+     */
+    public Task spawnDaemon(String name, Runnable body) {
+        Task t = spawn(name, body);
+        t.daemon = true;
+        return t;
+    }
+
+    /** True when the periodic kernel threads have nothing to do (no dirty data, no I/O, empty journal). */
+    public void setDaemonsIdle(java.util.function.BooleanSupplier idle) {
+        this.daemonsIdle = idle;
     }
 
     /** Where kernel events go (tracing, the shell); {@link KernelEvents#NONE} by default. */
@@ -95,6 +122,12 @@ public final class Scheduler {
         return switches;
     }
 
+    /** The clock {@code ns} from now, saturating at Long.MAX_VALUE (as ktime_add_safe does). */
+    public long deadline(long ns) {
+        long d = clock + Math.max(0, ns);
+        return d < clock ? Long.MAX_VALUE : d;
+    }
+
     /**
      * Runs tasks until all have exited. Called once, from the thread that set the machine up.
      *
@@ -120,7 +153,7 @@ public final class Scheduler {
             throw new IllegalStateException(f);
         }
         if (deadlock != null) {
-            throw new IllegalStateException(deadlock);
+            throw new Deadlock(deadlock);
         }
     }
 
@@ -200,7 +233,7 @@ public final class Scheduler {
 
     /** Sleeps on the virtual clock for {@code ns}. */
     public void sleep(long ns) {
-        current.wakeAt = clock + Math.max(0, ns);
+        current.wakeAt = deadline(ns);
         block();
     }
 
@@ -248,7 +281,7 @@ public final class Scheduler {
             r = runnable();
         }
         if (r.isEmpty()) {
-            deadlock = "deadlock: every task is blocked: " + tasks;
+            deadlock = "deadlock: every task is blocked and nothing can wake one: " + tasks;
             finished.release();
             return null;
         }
@@ -301,7 +334,7 @@ public final class Scheduler {
 
     /** The running user thread retired {@code n} guest instructions (advances the clock too). */
     public void retired(long n) {
-        clock += n;
+        clock = deadline(n);
         strategy.retired(current, n);
         if (decisionLog != null && !decisionLog.isEmpty()) {
             DecisionRecord last = decisionLog.get(decisionLog.size() - 1);
@@ -369,13 +402,14 @@ public final class Scheduler {
     }
 
     private boolean advanceToNextDeadline() {
-        long earliest = Long.MAX_VALUE;
+        long earliest = -1;
+        boolean skipDaemons = daemonsIdle.getAsBoolean();
         for (Task t : tasks) {
-            if (t.state == Task.State.BLOCKED && t.wakeAt >= 0) {
-                earliest = Math.min(earliest, t.wakeAt);
+            if (t.state == Task.State.BLOCKED && t.wakeAt >= 0 && !(skipDaemons && t.daemon)) {
+                earliest = earliest < 0 ? t.wakeAt : Math.min(earliest, t.wakeAt);
             }
         }
-        if (earliest == Long.MAX_VALUE) {
+        if (earliest < 0) {
             return false;
         }
         clock = Math.max(clock, earliest);

@@ -16,6 +16,7 @@ public final class Task {
     long wakeAt = -1; // virtual ns deadline while sleeping on the clock, else -1; guarded by the baton
     Thread thread; // guarded by the baton
     long decisions; // decisions this task made so far (a schedule's key); guarded by the baton
+    boolean daemon; // immutable after spawnDaemon: a periodic kernel thread (flusher, journal)
     private Object owner; // what the kernel attaches (its thread structure); guarded by the baton
 
     Task(int id, String name, Runnable body) {
@@ -56,6 +57,6 @@ public final class Task {
 
     @Override
     public String toString() {
-        return name + "#" + id + "(" + state + ")";
+        return name + "#" + id + "(" + state + (wakeAt >= 0 ? " until " + wakeAt : "") + ")";
     }
 }

@@ -156,6 +156,9 @@ final class FileCalls {
         if (!(f instanceof DiskFile d) || !f.writable()) {
             throw new Errno(f.writable() ? Errno.EROFS : Errno.EINVAL);
         }
+        if (length > d.inode().maxBytes()) {
+            throw new Errno(Errno.EFBIG); // inode_newsize_ok: past s_maxbytes
+        }
         d.truncate(length);
         return 0;
     }

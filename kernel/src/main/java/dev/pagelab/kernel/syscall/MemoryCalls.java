@@ -35,6 +35,23 @@ final class MemoryCalls {
         return (a + PAGE - 1) & ~(PAGE - 1);
     }
 
+    /**
+     * PAGE_ALIGN(len) for a size_t length, or -1 when it wraps or reaches past TASK_SIZE (every
+     * caller then fails: EINVAL or ENOMEM as Linux chooses per call).
+     */
+    static long alignedLength(long length) {
+        if (Long.compareUnsigned(length, MmStruct.TASK_SIZE) > 0) {
+            return -1;
+        }
+        return pageUp(length);
+    }
+
+    /** True if [start, start+len) lies within user space (no wrap); start and len are unsigned. */
+    static boolean inUserSpace(long start, long len) {
+        return Long.compareUnsigned(start, MmStruct.TASK_SIZE) <= 0
+                && Long.compareUnsigned(len, MmStruct.TASK_SIZE - start) <= 0;
+    }
+
     static int vmFlags(long prot, boolean shared) {
         return ((prot & PROT_READ) != 0 ? Vma.VM_READ : 0) | ((prot & PROT_WRITE) != 0 ? Vma.VM_WRITE : 0)
                 | ((prot & PROT_EXEC) != 0 ? Vma.VM_EXEC : 0) | (shared ? Vma.VM_SHARED : 0);
@@ -42,12 +59,18 @@ final class MemoryCalls {
 
     /** do_mmap_pgoff. */
     long mmap(UserThread t, long addr, long length, long prot, long flags, long fd, long offset) {
-        long len = pageUp(length);
         int type = (int) (flags & MAP_TYPE);
         boolean anonymous = (flags & MAP_ANONYMOUS) != 0;
-        if (length <= 0 || len > MmStruct.TASK_SIZE || (offset & (PAGE - 1)) != 0 || offset < 0
+        if (length == 0 || (offset & (PAGE - 1)) != 0 || offset < 0
                 || (prot & ~7L) != 0 || (type != MAP_SHARED && type != MAP_PRIVATE)) {
             throw new Errno(Errno.EINVAL);
+        }
+        long len = alignedLength(length);
+        if (len <= 0) {
+            throw new Errno(Errno.ENOMEM); // do_mmap_pgoff: PAGE_ALIGN wrapped, or larger than TASK_SIZE
+        }
+        if (offset > Long.MAX_VALUE - len) {
+            throw new Errno(Errno.EOVERFLOW);
         }
         boolean shared = type == MAP_SHARED;
         Inode inode = anonymous ? (shared ? ShmemFile.create(kernel.frames(), len) : null)
@@ -79,14 +102,17 @@ final class MemoryCalls {
     /** get_unmapped_area, or MAP_FIXED's unmap of whatever was there. Caller holds mmap_sem (write). */
     private long placeMapping(MmStruct mm, long addr, long len, boolean fixed) {
         if (fixed) {
-            if ((addr & (PAGE - 1)) != 0 || addr <= 0 || addr + len > MmStruct.TASK_SIZE) {
+            if ((addr & (PAGE - 1)) != 0 || addr == 0) {
                 throw new Errno(Errno.EINVAL);
+            }
+            if (!inUserSpace(addr, len)) {
+                throw new Errno(Errno.ENOMEM); // get_unmapped_area: addr > TASK_SIZE - len
             }
             doMunmap(mm, addr, len);
             return addr;
         }
         long hint = pageUp(addr);
-        if (hint > 0 && hint + len <= MmStruct.TASK_SIZE && !mm.overlaps(hint, hint + len)) {
+        if (hint > 0 && inUserSpace(hint, len) && !mm.overlaps(hint, hint + len)) {
             return hint;
         }
         long start = mm.getUnmappedArea(len);
@@ -103,16 +129,22 @@ final class MemoryCalls {
             memory.checkDirtyPtes(mm, v, v.start(), v.end(), "munmap");
             memory.zapPteRange(mm, v, v.start(), v.end());
         }
+        for (Vma v : gone) {
+            if (v.file() instanceof DiskInode inode) {
+                kernel.filesystem().iputIfUnused(inode); // the last mapping of an unlinked file
+            }
+        }
     }
 
     long munmap(UserThread t, long addr, long length) {
-        if ((addr & (PAGE - 1)) != 0 || length <= 0 || addr + pageUp(length) > MmStruct.TASK_SIZE || addr < 0) {
+        long len = alignedLength(length);
+        if ((addr & (PAGE - 1)) != 0 || len <= 0 || !inUserSpace(addr, len)) {
             throw new Errno(Errno.EINVAL);
         }
         MmStruct mm = t.process().mm();
         mm.mmapSem.downWrite();
         try {
-            doMunmap(mm, addr, pageUp(length));
+            doMunmap(mm, addr, len);
             return 0;
         } finally {
             mm.mmapSem.upWrite();
@@ -121,12 +153,15 @@ final class MemoryCalls {
 
     /** sys_mprotect: every page of the range must be mapped (else ENOMEM). */
     long mprotect(UserThread t, long addr, long length, long prot) {
-        long len = pageUp(length);
-        if ((addr & (PAGE - 1)) != 0 || (prot & ~7L) != 0 || addr < 0 || addr + len > MmStruct.TASK_SIZE) {
+        if ((addr & (PAGE - 1)) != 0 || (prot & ~7L) != 0) {
             throw new Errno(Errno.EINVAL);
         }
-        if (len == 0) {
+        if (length == 0) {
             return 0;
+        }
+        long len = alignedLength(length);
+        if (len <= 0 || !inUserSpace(addr, len)) {
+            throw new Errno(Errno.ENOMEM); // sys_mprotect: end <= start, or past user space
         }
         MmStruct mm = t.process().mm();
         mm.mmapSem.downWrite();
@@ -201,16 +236,23 @@ final class MemoryCalls {
                 || (flags & MS_ASYNC) != 0 && (flags & MS_SYNC) != 0) {
             throw new Errno(Errno.EINVAL);
         }
+        long len = alignedLength(length);
+        if (len < 0 || !inUserSpace(addr, len)) {
+            throw new Errno(Errno.ENOMEM); // sys_msync: end < start, or past user space
+        }
+        if (len == 0) {
+            return 0;
+        }
         MmStruct mm = t.process().mm();
         List<DiskInode> toSync = new ArrayList<>();
         mm.mmapSem.downRead();
         try {
-            requireMapped(mm, addr, addr + pageUp(length));
+            requireMapped(mm, addr, addr + len);
             for (Vma v : mm.vmas()) {
-                if (v.end() > addr && v.start() < addr + pageUp(length) && v.shared()
+                if (v.end() > addr && v.start() < addr + len && v.shared()
                         && v.file() instanceof DiskInode inode) {
                     if (!kernel.writeback().config().dirtyTracking()) {
-                        memory.filemapSync(mm, v, Math.max(addr, v.start()), Math.min(addr + pageUp(length), v.end()));
+                        memory.filemapSync(mm, v, Math.max(addr, v.start()), Math.min(addr + len, v.end()));
                     }
                     if (!toSync.contains(inode)) {
                         toSync.add(inode);

@@ -106,7 +106,7 @@ final class ProcessCalls {
             q.sleep();
             return 0;
         }
-        long deadline = kernel.scheduler().clock() + timespecNanos(mm, timeout);
+        long deadline = kernel.scheduler().deadline(timespecNanos(mm, timeout));
         return q.sleepUntil(deadline) ? 0 : -Errno.ETIMEDOUT;
     }
 

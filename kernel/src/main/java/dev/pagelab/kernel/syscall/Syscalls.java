@@ -68,6 +68,8 @@ public final class Syscalls {
             return -e.errno();
         } catch (UserAccess.Efault e) {
             return -Errno.EFAULT;
+        } catch (dev.pagelab.kernel.mm.FrameAllocator.OutOfMemory e) {
+            return -Errno.ENOMEM; // no frame, even after reclaim
         }
     }
 

@@ -373,6 +373,19 @@ class ElfFileTest {
     }
 
     @Test
+    void segmentOverlappingTheStackIsRefused() {
+        Builder b = new Builder();
+        b.phdrs.get(2)[3] = 0x7fff_ffff_0000L; // p_vaddr inside the 8 MiB stack below 0x7fffffffe000
+        assertMessage("PT_LOAD segment 2: addresses 0x7fffffff0000..0x7fffffff2000 overlap the stack (which "
+                + "starts at 0x7fffff7fe000)", b.build());
+        b.phdrs.get(2)[3] = 0x7fff_ff7f_d000L; // ends one page into the stack
+        assertMessage("PT_LOAD segment 2: addresses 0x7fffff7fd000..0x7fffff7ff000 overlap the stack (which "
+                + "starts at 0x7fffff7fe000)", b.build());
+        b.phdrs.get(2)[3] = 0x7fff_ff7f_c000L; // ends where the stack starts: fine
+        assertAccepted(b.build());
+    }
+
+    @Test
     void noLoadableSegment() {
         Builder b = new Builder();
         b.phdrs.clear();

@@ -802,6 +802,44 @@ public final class PagelabFs {
         return fresh[0];
     }
 
+    /** Key of the single-indirect block, and of the double-indirect block, in {@link #missingIndirects}. */
+    public static final long SINGLE_INDIRECT = -1, DOUBLE_INDIRECT = -2;
+
+    /**
+     * The indirect blocks that mapping file block {@code fileBlock} of {@code ino} would have to
+     * allocate, as keys: {@link #SINGLE_INDIRECT}, {@link #DOUBLE_INDIRECT}, or j for the j-th
+     * single-indirect block under the double-indirect one (ext4_calc_metadata_amount's question).
+     */
+    public java.util.List<Long> missingIndirects(int ino, long fileBlock) {
+        checkFile("missingIndirects", ino);
+        checkFileBlock("missingIndirects", fileBlock);
+        DiskInode in = inodes[ino];
+        if (fileBlock < N_DIRECT) {
+            return java.util.List.of();
+        }
+        if (fileBlock < DOUBLE_FIRST) {
+            return in.indirect == 0 ? java.util.List.of(SINGLE_INDIRECT) : java.util.List.of();
+        }
+        long j = (fileBlock - DOUBLE_FIRST) / PTRS_PER_BLOCK;
+        if (in.doubleIndirect == 0) {
+            return java.util.List.of(DOUBLE_INDIRECT, j);
+        }
+        return readPointers(in.doubleIndirect)[(int) j] == 0 ? java.util.List.of(j) : java.util.List.of();
+    }
+
+    /** True if the indirect block named by {@code key} (see {@link #missingIndirects}) exists. */
+    public boolean indirectExists(int ino, long key) {
+        checkFile("indirectExists", ino);
+        DiskInode in = inodes[ino];
+        if (key == SINGLE_INDIRECT) {
+            return in.indirect != 0;
+        }
+        if (key == DOUBLE_INDIRECT) {
+            return in.doubleIndirect != 0;
+        }
+        return in.doubleIndirect != 0 && readPointers(in.doubleIndirect)[(int) key] != 0;
+    }
+
     /** Blocks a mapping of file block fb needs: 0 if mapped, else the data block plus new indirect blocks. */
     private int mapBlocksNeeded(DiskInode in, long fb) {
         if (bmapRaw(in, fb) != 0) {

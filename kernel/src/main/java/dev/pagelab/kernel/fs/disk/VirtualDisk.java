@@ -70,14 +70,47 @@ public final class VirtualDisk implements AutoCloseable {
     /** Opens an existing image for reading and writing. */
     public static VirtualDisk open(Path image) throws IOException, DiskFormatException {
         long blocks = checkImage(image);
-        return new VirtualDisk(image, FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE),
-                blocks, false);
+        FileChannel ch = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        lockImage(image, ch, false);
+        return new VirtualDisk(image, ch, blocks, false);
+    }
+
+    /** The image is locked by another process (a run or a disk command using it). */
+    public static final class ImageLockedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ImageLockedException(Path image, boolean shared) {
+            super("in use by another pagelab (" + (shared ? "a writer holds" : "another process holds")
+                    + " its lock); try again when it has finished");
+        }
+    }
+
+    /**
+     * Takes the image's lock for as long as {@code ch} is open: exclusive for a writer, shared for
+     * a reader, so two writers or a writer and a reader never use one image at once. The lock is
+     * the process's: a reader in the process that writes the image (the end-of-run checks) needs
+     * none. Closes {@code ch} when it must refuse.
+     */
+    private static void lockImage(Path image, FileChannel ch, boolean shared) throws IOException {
+        try {
+            if (ch.tryLock(0, Long.MAX_VALUE, shared) == null) {
+                ch.close();
+                throw new ImageLockedException(image, shared);
+            }
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            if (!shared) {
+                ch.close();
+                throw new ImageLockedException(image, false);
+            }
+        }
     }
 
     /** Opens an existing image that this disk never writes: every write is refused. */
     public static VirtualDisk openReadOnly(Path image) throws IOException, DiskFormatException {
         long blocks = checkImage(image);
-        return new VirtualDisk(image, FileChannel.open(image, StandardOpenOption.READ), blocks, true);
+        FileChannel ch = FileChannel.open(image, StandardOpenOption.READ);
+        lockImage(image, ch, true);
+        return new VirtualDisk(image, ch, blocks, true);
     }
 
     /** Creates (or truncates) {@code image} as a zero-filled sparse file of {@code blocks} blocks. */
@@ -88,6 +121,7 @@ public final class VirtualDisk implements AutoCloseable {
         }
         java.io.RandomAccessFile raf = new java.io.RandomAccessFile(image.toFile(), "rw");
         try {
+            lockImage(image, raf.getChannel(), false); // before truncating: never an image in use
             raf.setLength(0);
             raf.setLength(blocks * BLOCK_SIZE);
         } catch (IOException e) {
