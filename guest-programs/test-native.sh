@@ -106,7 +106,7 @@ racecount: ok
 EOF
 
 expect "msyncloop 100000" 0 "$BIN/msyncloop" ml.dat 100000 <<'EOF'
-msyncloop: 100000 stores, the syncer ran after them
+msyncloop: 100000 stores, then the file holds the last one
 msyncloop: ok
 EOF
 

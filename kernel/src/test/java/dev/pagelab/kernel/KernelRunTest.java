@@ -51,6 +51,26 @@ class KernelRunTest {
         assertTrue(a.stats().taskSwitches() > 10, "a small quantum must interleave the threads: " + a.stats());
     }
 
+    /**
+     * The time slice survives system calls (a tick on return to user mode): a thread looping on
+     * msync must not keep the CPU from the thread storing through the mapping. Before, the storer
+     * never ran and the run hit the instruction limit.
+     */
+    @Test
+    void aThreadThatMakesSystemCallsAllTheTimeStillLosesTheCpu() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Kernel.Options o = Kernel.Options.defaults(new ByteArrayInputStream(new byte[0]), out,
+                new ByteArrayOutputStream()).withMemory(64L << 20).withMaxInstructions(5_000_000);
+        try (Kernel k = new Kernel(o)) {
+            Kernel.Result r = k.run(guest("msyncloop"), List.of("msyncloop", "m.dat", "200"), List.of());
+            String text = out.toString(StandardCharsets.UTF_8);
+            assertEquals(0, r.status().shellStatus(), text + r.status().report());
+            assertTrue(text.contains("msyncloop: ok"), text);
+            assertTrue(r.stats().syscalls().getOrDefault("msync", 0L) > 10, "the syncer ran beside the storer: "
+                    + r.stats().syscalls());
+        }
+    }
+
     @Test
     void theInstructionCountIsExactForAKnownProgram() throws Exception {
         Run a = run(200_000, "exitcode", "3");
