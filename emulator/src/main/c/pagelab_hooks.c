@@ -1,28 +1,467 @@
 /*
- * Native hooks for pagelab's virtual CPUs. A Java upcall per instruction would cost far more than
- * the instruction, so the per-instruction work lives here, called by libunicorn directly.
+ * Native run loop and hooks for pagelab's counting virtual CPUs: exact retired-instruction counts
+ * and exact budgets WITHOUT a hook on every instruction.
  *
- * pagelab_count_insn is a UC_HOOK_CODE callback. It runs before each instruction: it counts the
- * instruction and, once the budget is used up, stops the engine before that instruction executes.
- * That gives exact, deterministic quanta and an exact instruction count for every run (the Java
- * side takes back the count of an instruction that faulted, so the count is of retired ones).
+ * How it counts. A UC_HOOK_BLOCK callback runs at the start of every translated block (TB), before
+ * the block's exit-request check, so a uc_emu_stop() there stops the engine before the block's
+ * first instruction. Each block's instruction count is asked from libunicorn once
+ * (uc_ctl UC_CTL_TB_REQUEST_CACHE, outside emulation) and cached, keyed by the block's call site: the
+ * hook is called directly from the block's own host code (libunicorn inlines a lone block hook), so
+ * the return address identifies the translated block itself - unlike its guest address, which two
+ * processes share. A block that is not in the cache stops the engine before it runs; the loop
+ * below resolves it and resumes. Every entry also records the block's guest address and size, and
+ * the cache is dropped with the translation cache (pagelab_flush_tb, or here before libunicorn's
+ * code buffer could fill up and flush on its own), so a stale entry is never used.
+ *
+ * How budgets stay exact. When a whole block would exceed the budget, the hook stops before it and
+ * the loop sets RFLAGS.TF: QEMU then translates one-instruction blocks (cached separately, keyed by
+ * the flags) and raises #DB after each; the interrupt hook swallows those #DBs and the block hook
+ * counts and stops exactly at the budget. TF is cleared again before the run returns. Unlike
+ * hardware, a pushf inside those last few instructions of a budget would see TF set.
+ *
+ * How a fault mid-block is counted. A block's count is added when it starts; when an exception
+ * ends it early at RIP r, the instructions from the block's start up to r are counted by walking
+ * one-instruction (TF) translations from the start to r - QEMU's own decoder, so the boundaries
+ * are exactly the ones the block was translated with.
+ *
+ * Everything here runs on the thread that drives the engine; nothing is shared between CPUs.
  */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unicorn/unicorn.h>
 
-struct pagelab_budget {
-    uint64_t executed; /* instructions begun since the counter was last reset */
-    uint64_t limit;    /* stop before the instruction that would exceed this; 0 = no limit */
+#define PAGELAB_TF (1ULL << 8)
+#define PAGELAB_VECTOR_DB 1
+#define PAGELAB_VECTOR_PF 14
+#define PAGELAB_PF_FETCH 0x10
+#define TABLE_BITS 16
+#define TABLE_SIZE (1u << TABLE_BITS)
+#define MAX_RESTARTS_AT_ONE_PC 16
+
+/* Why pagelab_run returned (the Java side maps these to VmExit). */
+enum pagelab_exit {
+    PAGELAB_EXIT_BUDGET = 1,    /* the budget is used up; RIP is the next instruction */
+    PAGELAB_EXIT_SYSCALL = 2,   /* syscall executed; RIP is past it */
+    PAGELAB_EXIT_INTERRUPT = 3, /* an exception: vector, cr2, error_code */
+    PAGELAB_EXIT_INVALID = 4,   /* an undecodable instruction (#UD); RIP is at it */
+    PAGELAB_EXIT_HALT = 5,      /* the engine reached the until address */
 };
 
-void pagelab_count_insn(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
+/* What a hook asked the loop to do after uc_emu_start returned. */
+enum pagelab_stop { STOP_NONE, STOP_MISS, STOP_TAIL, STOP_BUDGET, STOP_SYSCALL, STOP_INTERRUPT };
+
+struct block_entry {
+    uint64_t site;   /* return address of the hook call inside the block's host code; 0 = empty */
+    uint64_t pc;     /* the block's guest address */
+    uint32_t size;   /* its guest size in bytes */
+    uint32_t icount; /* its instruction count */
+};
+
+/*
+ * One counting CPU. The first fields are read and written by the Java side at fixed offsets
+ * (UnicornVcpu.NativeCpu mirrors them); keep the two in step.
+ */
+struct pagelab_cpu {
+    /* 0  */ uint64_t retired;     /* out: instructions retired by the last pagelab_run */
+    /* 8  */ int32_t reason;       /* out: enum pagelab_exit */
+    /* 12 */ int32_t vector;       /* out: the exception vector (EXIT_INTERRUPT) */
+    /* 16 */ uint64_t cr2;         /* out: CR2 of a #PF */
+    /* 24 */ int32_t error_code;   /* out: the #PF error code */
+    /* 28 */ int32_t failure;      /* out: nonzero when the run failed; see pagelab_failure */
+    /* 32 */ uint64_t misses;      /* statistics: blocks resolved, tails, corrections, own flushes */
+    /* 40 */ uint64_t tails;
+    /* 48 */ uint64_t corrections;
+    /* 56 */ uint64_t flushes;
+    /* ---- private ---- */
+    uc_engine *uc;
+    uc_context *context;
+    int32_t off_old_exception, off_error_code;
+    uint64_t until;
+    /* per run */
+    uint64_t remaining;            /* instructions the budget still allows (UINT64_MAX: no limit) */
+    uint64_t executed;             /* instructions of blocks entered this run */
+    enum pagelab_stop stop;
+    int tail;                      /* RFLAGS.TF was set by this run */
+    uint64_t miss_site, miss_pc;
+    uint32_t miss_size;
+    int has_last;                  /* the last block entered this run: */
+    uint64_t last_pc;
+    uint32_t last_size, last_icount;
+    /* translation-cache bookkeeping */
+    uint64_t min_site, max_site;   /* call sites seen since the last flush */
+    uint64_t code_buffer_size;     /* libunicorn's TCG buffer, bytes */
+    struct block_entry table[TABLE_SIZE];
+};
+
+/* Failure codes for the Java side's message. */
+enum pagelab_failure {
+    FAIL_NONE = 0,
+    FAIL_UC = 1,             /* a uc_* call failed (uc error in vector) */
+    FAIL_NOT_INLINED = 2,    /* the block hook is not called from translated code */
+    FAIL_MISS_MOVED = 3,     /* the engine did not stop at the missing block */
+    FAIL_WALK = 4,           /* instruction boundaries did not line up */
+    FAIL_OUTSIDE_BLOCK = 5,  /* an exception outside the last block */
+    FAIL_NO_PROGRESS = 6,    /* a block kept missing after being resolved */
+};
+
+static inline uint32_t slot(uint64_t site)
 {
-    struct pagelab_budget *budget = user_data;
-    (void)address;
-    (void)size;
-    if (budget->limit != 0 && budget->executed >= budget->limit) {
+    return (uint32_t)((site * 0x9E3779B97F4A7C15ULL) >> (64 - TABLE_BITS));
+}
+
+/* ---- hooks: record, maybe stop; nothing else ------------------------------------------------ */
+
+static void on_block(uc_engine *uc, uint64_t pc, uint32_t size, void *user_data)
+{
+    struct pagelab_cpu *c = user_data;
+    if (__builtin_expect(c->stop != STOP_NONE, 0)) {
+        return; /* a stop is pending: this block is entered only to see it and leave */
+    }
+    uint64_t site = (uint64_t)(uintptr_t)__builtin_return_address(0);
+    struct block_entry *e = &c->table[slot(site)];
+    if (__builtin_expect(e->site != site || e->pc != pc || e->size != size, 0)) {
+        c->stop = STOP_MISS;
+        c->miss_site = site;
+        c->miss_pc = pc;
+        c->miss_size = size;
         uc_emu_stop(uc);
         return;
     }
-    budget->executed++;
+    if (__builtin_expect(e->icount > c->remaining, 0)) {
+        c->stop = c->remaining == 0 ? STOP_BUDGET : STOP_TAIL;
+        uc_emu_stop(uc);
+        return;
+    }
+    c->remaining -= e->icount;
+    c->executed += e->icount;
+    c->has_last = 1;
+    c->last_pc = pc;
+    c->last_size = size;
+    c->last_icount = e->icount;
+}
+
+/* The double-fault remedy of hardware-facts.md section 4, and the #PF error code. */
+static int forget_exception(struct pagelab_cpu *c, int read_error_code)
+{
+    if (uc_context_save(c->uc, c->context) != UC_ERR_OK) {
+        return -1;
+    }
+    char *bytes = (char *)c->context;
+    if (read_error_code) {
+        memcpy(&c->error_code, bytes + c->off_error_code, sizeof(int32_t));
+    }
+    int32_t none = -1;
+    memcpy(bytes + c->off_old_exception, &none, sizeof none);
+    return uc_context_restore(c->uc, c->context) == UC_ERR_OK ? 0 : -1;
+}
+
+static void on_interrupt(uc_engine *uc, uint32_t intno, void *user_data)
+{
+    struct pagelab_cpu *c = user_data;
+    if (intno == PAGELAB_VECTOR_DB && c->tail) {
+        return; /* our own single-step trap: the instruction retired, go on */
+    }
+    c->stop = STOP_INTERRUPT;
+    c->vector = (int32_t)intno;
+    if (intno == PAGELAB_VECTOR_PF) {
+        uc_reg_read(uc, UC_X86_REG_CR2, &c->cr2);
+    }
+    if (forget_exception(c, intno == PAGELAB_VECTOR_PF) != 0) {
+        c->failure = FAIL_UC;
+    }
+    uc_emu_stop(uc);
+}
+
+static void on_syscall(uc_engine *uc, void *user_data)
+{
+    struct pagelab_cpu *c = user_data;
+    c->stop = STOP_SYSCALL;
+    uc_emu_stop(uc);
+}
+
+/* ---- the loop's helpers --------------------------------------------------------------------- */
+
+static uint64_t read_reg(struct pagelab_cpu *c, int reg)
+{
+    uint64_t v = 0;
+    uc_reg_read(c->uc, reg, &v);
+    return v;
+}
+
+static void set_tf(struct pagelab_cpu *c, int on)
+{
+    uint64_t flags = read_reg(c, UC_X86_REG_RFLAGS);
+    uint64_t want = on ? flags | PAGELAB_TF : flags & ~PAGELAB_TF;
+    if (want != flags) {
+        uc_reg_write(c->uc, UC_X86_REG_RFLAGS, &want);
+    }
+}
+
+/*
+ * Counts the instructions in [from, to) by asking for the one-instruction translation at each
+ * boundary (TF set): QEMU's decoder, the same boundaries the block had. 0 on success.
+ */
+static int count_between(struct pagelab_cpu *c, uint64_t from, uint64_t to, uint32_t *count)
+{
+    uint64_t flags = read_reg(c, UC_X86_REG_RFLAGS);
+    int had_tf = (flags & PAGELAB_TF) != 0;
+    if (!had_tf) {
+        set_tf(c, 1);
+    }
+    uint32_t n = 0;
+    uint64_t x = from;
+    int rc = 0;
+    while (x < to) {
+        uc_tb tb;
+        if (uc_ctl_request_cache(c->uc, x, &tb) != UC_ERR_OK || tb.pc != x || tb.size == 0 || tb.icount != 1) {
+            rc = -1;
+            break;
+        }
+        x += tb.size;
+        n++;
+    }
+    if (!had_tf) {
+        set_tf(c, 0);
+    }
+    if (rc != 0 || x != to) {
+        return -1;
+    }
+    *count = n;
+    return 0;
+}
+
+static void forget_blocks(struct pagelab_cpu *c)
+{
+    memset(c->table, 0, sizeof c->table);
+    c->min_site = UINT64_MAX;
+    c->max_site = 0;
+}
+
+/* The block that stopped the engine is not cached yet: ask libunicorn for its count. 0 on success. */
+static int resolve_miss(struct pagelab_cpu *c)
+{
+    Dl_info info;
+    if (dladdr((void *)(uintptr_t)c->miss_site, &info) != 0) {
+        return FAIL_NOT_INLINED; /* called from a library, not from translated code: not a key */
+    }
+    if (read_reg(c, UC_X86_REG_RIP) != c->miss_pc) {
+        return FAIL_MISS_MOVED;
+    }
+    uc_tb tb;
+    uint32_t icount;
+    if (uc_ctl_request_cache(c->uc, c->miss_pc, &tb) == UC_ERR_OK && tb.pc == c->miss_pc
+            && tb.size == c->miss_size && tb.icount > 0) {
+        icount = tb.icount;
+    } else if (count_between(c, c->miss_pc, c->miss_pc + c->miss_size, &icount) != 0) {
+        /* e.g. a one-instruction block QEMU made after self-modifying code: walk it instead */
+        return FAIL_WALK;
+    }
+    if (c->miss_site < c->max_site || c->max_site - c->min_site > c->code_buffer_size / 4 * 3) {
+        /* Sites only grow until the code buffer is flushed; flush before libunicorn has to. */
+        uc_ctl_flush_tb(c->uc);
+        forget_blocks(c);
+        c->flushes++;
+        return 0; /* the block is translated again, at a new site, and resolved then */
+    }
+    struct block_entry *e = &c->table[slot(c->miss_site)];
+    e->site = c->miss_site;
+    e->pc = c->miss_pc;
+    e->size = c->miss_size;
+    e->icount = icount;
+    if (c->miss_site < c->min_site) {
+        c->min_site = c->miss_site;
+    }
+    if (c->miss_site > c->max_site) {
+        c->max_site = c->miss_site;
+    }
+    c->misses++;
+    return 0;
+}
+
+/*
+ * After an exception: the last block's count was added when it began; keep only the instructions
+ * before RIP. A software-interrupt-like exception (RIP past the block) takes back its own
+ * instruction, as the per-instruction counter did. 0 on success.
+ */
+static int correct_partial_block(struct pagelab_cpu *c)
+{
+    uint64_t rip = read_reg(c, UC_X86_REG_RIP);
+    if (!c->has_last) {
+        return FAIL_OUTSIDE_BLOCK;
+    }
+    uint64_t end = c->last_pc + c->last_size;
+    if (rip >= c->last_pc && rip < end) {
+        uint32_t before;
+        if (rip == c->last_pc) {
+            before = 0;
+        } else if (count_between(c, c->last_pc, rip, &before) != 0) {
+            return FAIL_WALK;
+        }
+        c->executed -= c->last_icount - before;
+        c->corrections++;
+        return 0;
+    }
+    if (rip == end) {
+        c->executed -= 1;
+        return 0;
+    }
+    return FAIL_OUTSIDE_BLOCK;
+}
+
+/* Exceptions that end a block early and need correct_partial_block. */
+static int needs_correction(struct pagelab_cpu *c)
+{
+    switch (c->reason) {
+    case PAGELAB_EXIT_INVALID:
+        return 1;
+    case PAGELAB_EXIT_INTERRUPT:
+        /* A fetch fault is raised while translating, before the block's hook: nothing began. */
+        return !(c->vector == PAGELAB_VECTOR_PF && (c->error_code & PAGELAB_PF_FETCH));
+    case PAGELAB_EXIT_HALT:
+        /* The until address ends a block as an extra pseudo-instruction of its count. */
+        return c->has_last && read_reg(c, UC_X86_REG_RIP) >= c->last_pc
+                && read_reg(c, UC_X86_REG_RIP) < c->last_pc + c->last_size;
+    default:
+        return 0;
+    }
+}
+
+/* ---- exported ------------------------------------------------------------------------------- */
+
+/*
+ * Creates the counting state for engine uc (which must have no other UC_HOOK_BLOCK hook) and
+ * installs the block, interrupt and syscall hooks. off_* are the calibrated context offsets of
+ * old_exception and error_code. NULL on failure.
+ */
+struct pagelab_cpu *pagelab_cpu_new(uc_engine *uc, int32_t off_old_exception, int32_t off_error_code,
+                                    uint64_t until)
+{
+    struct pagelab_cpu *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        return NULL;
+    }
+    c->uc = uc;
+    c->off_old_exception = off_old_exception;
+    c->off_error_code = off_error_code;
+    c->until = until;
+    forget_blocks(c);
+    uint32_t buffer = 0;
+    uc_hook h;
+    if (uc_context_alloc(uc, &c->context) != UC_ERR_OK
+            || uc_ctl_get_tcg_buffer_size(uc, &buffer) != UC_ERR_OK || buffer == 0
+            || uc_hook_add(uc, &h, UC_HOOK_BLOCK, (void *)on_block, c, 1, 0) != UC_ERR_OK
+            || uc_hook_add(uc, &h, UC_HOOK_INTR, (void *)on_interrupt, c, 1, 0) != UC_ERR_OK
+            || uc_hook_add(uc, &h, UC_HOOK_INSN, (void *)on_syscall, c, 1, 0, UC_X86_INS_SYSCALL) != UC_ERR_OK) {
+        if (c->context != NULL) {
+            uc_context_free(c->context);
+        }
+        free(c);
+        return NULL;
+    }
+    c->code_buffer_size = buffer;
+    return c;
+}
+
+/* Frees the state; call after uc_close (the hooks point at it). */
+void pagelab_cpu_free(struct pagelab_cpu *c)
+{
+    if (c != NULL) {
+        uc_context_free(c->context);
+        free(c);
+    }
+}
+
+/* Drops every translated block and the counts cached for them. uc error code. */
+int pagelab_flush_tb(struct pagelab_cpu *c)
+{
+    forget_blocks(c);
+    return uc_ctl_flush_tb(c->uc);
+}
+
+static int finish(struct pagelab_cpu *c, int failure)
+{
+    if (c->tail) {
+        set_tf(c, 0);
+        c->tail = 0;
+    }
+    /* Not only a swallowed exception leaves old_exception set (hardware-facts.md section 7). */
+    if (forget_exception(c, 0) != 0 && failure == FAIL_NONE) {
+        failure = FAIL_UC;
+    }
+    c->failure = failure;
+    c->retired = c->executed;
+    return failure;
+}
+
+/*
+ * Runs from begin until an exit, retiring at most `limit` instructions (0: no limit), and fills
+ * retired/reason/vector/cr2/error_code. Returns 0, or a failure code (also in c->failure; for
+ * FAIL_UC the uc_err is in c->vector).
+ */
+int pagelab_run(struct pagelab_cpu *c, uint64_t begin, uint64_t limit)
+{
+    c->remaining = limit == 0 ? UINT64_MAX : limit;
+    c->executed = 0;
+    c->has_last = 0;
+    c->tail = 0;
+    c->failure = FAIL_NONE;
+    c->reason = 0;
+    uint64_t pc = begin;
+    int restarts = 0;
+    uint64_t restart_pc = UINT64_MAX;
+    for (;;) {
+        c->stop = STOP_NONE;
+        uc_err err = uc_emu_start(c->uc, pc, c->until, 0, 0);
+        if (err == UC_ERR_INSN_INVALID) {
+            c->reason = PAGELAB_EXIT_INVALID;
+            break;
+        }
+        if (err != UC_ERR_OK) {
+            c->vector = err;
+            return finish(c, FAIL_UC);
+        }
+        if (c->failure != FAIL_NONE) {
+            return finish(c, c->failure);
+        }
+        if (c->stop == STOP_MISS || c->stop == STOP_TAIL) {
+            pc = read_reg(c, UC_X86_REG_RIP);
+            restarts = pc == restart_pc ? restarts + 1 : 0;
+            restart_pc = pc;
+            if (restarts > MAX_RESTARTS_AT_ONE_PC) {
+                return finish(c, FAIL_NO_PROGRESS);
+            }
+            if (c->stop == STOP_MISS) {
+                int failure = resolve_miss(c);
+                if (failure != FAIL_NONE) {
+                    return finish(c, failure);
+                }
+            } else {
+                set_tf(c, 1);
+                c->tail = 1;
+                c->tails++;
+            }
+            /* Entering user mode through the trampoline leaves old_exception set, too. */
+            if (forget_exception(c, 0) != 0) {
+                return finish(c, FAIL_UC);
+            }
+            continue;
+        }
+        switch (c->stop) {
+        case STOP_BUDGET: c->reason = PAGELAB_EXIT_BUDGET; break;
+        case STOP_SYSCALL: c->reason = PAGELAB_EXIT_SYSCALL; break;
+        case STOP_INTERRUPT: c->reason = PAGELAB_EXIT_INTERRUPT; break;
+        default: c->reason = PAGELAB_EXIT_HALT; break;
+        }
+        break;
+    }
+    if (needs_correction(c)) {
+        int failure = correct_partial_block(c);
+        if (failure != FAIL_NONE) {
+            return finish(c, failure);
+        }
+    }
+    return finish(c, FAIL_NONE);
 }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /** {@code pagelab bench}: benchmarks that print figures and ratios. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (figures and ratios).",
-        subcommands = {BenchCommand.Hw.class, BenchCommand.Faults.class})
+        subcommands = {BenchCommand.Hw.class, BenchCommand.Faults.class, BenchGuestCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -32,6 +32,8 @@ final class UcConst {
     static final int UC_CTL_TLB_FLUSH_WRITE = 1073741835;
     /** {@code UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0)}. */
     static final int UC_CTL_TB_FLUSH_WRITE = (10) | (1 << 30);
+    /** {@code UC_CTL_WRITE(UC_CTL_TCG_BUFFER_SIZE, 1)}. */
+    static final int UC_CTL_TCG_BUFFER_SIZE_WRITE = 1140850701;
 
     static final int UC_X86_REG_CS = 11;
     static final int UC_X86_REG_DS = 17;

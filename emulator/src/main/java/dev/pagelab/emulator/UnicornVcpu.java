@@ -7,6 +7,10 @@ package dev.pagelab.emulator;
  * happens in {@link #run} after {@code uc_emu_start} has returned. After every exception the hook
  * swallowed, {@link #forgetException} applies the remedy of hardware-facts.md section 4: libunicorn
  * never resets QEMU's {@code old_exception}, so without it the next #PF becomes a double fault.
+ *
+ * <p>A counting CPU does all of that in C instead ({@link NativeRunLoop}: a block hook counts,
+ * budgets end exactly by single-stepping only the last block's instructions, and the interrupt
+ * and syscall hooks are native too); a CPU without counting uses the Java hooks below.
  */
 final class UnicornVcpu implements Vcpu {
     private static final int EFER = 0xC000_0080;
@@ -39,7 +43,7 @@ final class UnicornVcpu implements Vcpu {
     private long faultAddress; // CR2 of the last #PF, read in the hook
     private int[] hookContext; // calibration only: the context as saved inside the last hook
     private long cr3; // the current page-table root
-    private final Unicorn.Budget budget; // the native instruction counter, or null when not counting
+    private final NativeRunLoop loop; // owned: the native run loop of a counting CPU, or null
     private long retired; // instructions retired by this CPU (counting CPUs only)
 
     UnicornVcpu(int id, Machine machine, ContextOffsets offsets) {
@@ -47,14 +51,15 @@ final class UnicornVcpu implements Vcpu {
     }
 
     /**
-     * @param countInstructions install the native counting hook: exact instruction counts and
-     *                          budgets, at the cost of a native call per instruction
+     * @param countInstructions run through the native loop: exact instruction counts and budgets
+     *                          (a native call per translated block, not per instruction)
      */
     UnicornVcpu(int id, Machine machine, ContextOffsets offsets, boolean countInstructions) {
         this.id = id;
         this.machine = machine;
         this.offsets = offsets;
         this.uc = Unicorn.openX86_64();
+        NativeRunLoop nativeLoop = null;
         try {
             uc.memMapPtr(0, machine.memory().segment());
             this.context = uc.newContext();
@@ -62,11 +67,21 @@ final class UnicornVcpu implements Vcpu {
             this.userBatch = uc.batch(ucIds(Register.USER_STATE));
             this.returnBatch = uc.batch(UcConst.UC_X86_REG_RCX, UcConst.UC_X86_REG_R11);
             enterLongModeWithPaging(machine.idleRoot());
-            uc.hookInterrupt(this::onInterrupt);
-            uc.hookSyscall(this::onSyscall);
-            this.budget = countInstructions ? uc.hookInstructionBudget() : null;
+            if (countInstructions) {
+                if (offsets == null) {
+                    throw new IllegalStateException("UnicornVcpu: a counting CPU needs calibrated offsets");
+                }
+                nativeLoop = new NativeRunLoop(uc, offsets, machine.firmware().untilAddress());
+            } else {
+                uc.hookInterrupt(this::onInterrupt);
+                uc.hookSyscall(this::onSyscall);
+            }
+            this.loop = nativeLoop;
         } catch (RuntimeException e) {
             uc.close();
+            if (nativeLoop != null) {
+                nativeLoop.close();
+            }
             throw e;
         }
     }
@@ -124,7 +139,11 @@ final class UnicornVcpu implements Vcpu {
         if (maxInstructions < 0) {
             throw new IllegalArgumentException("run: negative instruction budget");
         }
-        stop = Stop.NONE;
+        return loop != null ? runCounting(maxInstructions) : runUncounted(maxInstructions);
+    }
+
+    /** The counting CPU's run: one call into {@link NativeRunLoop}, then the exit it reports. */
+    private VmExit runCounting(long maxInstructions) {
         long begin;
         long limit = maxInstructions;
         int trampoline = 0;
@@ -136,14 +155,41 @@ final class UnicornVcpu implements Vcpu {
             limit = maxInstructions == 0 ? 0 : maxInstructions + 1;
             userMode = true;
         }
+        int reason = loop.run(begin, limit);
+        long ran = loop.retired() - trampoline;
+        if (ran < 0 || (limit > 0 && loop.retired() > limit)) {
+            throw new IllegalStateException("UnicornVcpu: run counted " + loop.retired() + " instructions for a budget of "
+                    + limit);
+        }
+        retired += ran;
+        long rip = uc.regRead(UcConst.UC_X86_REG_RIP);
+        return switch (reason) {
+            case NativeRunLoop.EXIT_BUDGET -> new VmExit.QuantumExpired(rip);
+            case NativeRunLoop.EXIT_SYSCALL -> syscallExit();
+            case NativeRunLoop.EXIT_INTERRUPT -> loop.vector() == INTNO_PAGE_FAULT
+                    ? new VmExit.PageFault(loop.cr2(), loop.errorCode(), rip)
+                    : new VmExit.CpuException(loop.vector(), rip);
+            case NativeRunLoop.EXIT_INVALID -> new VmExit.CpuException(6, rip);
+            case NativeRunLoop.EXIT_HALT -> new VmExit.Halt(rip);
+            default -> throw new IllegalStateException("UnicornVcpu: unknown native exit " + reason);
+        };
+    }
+
+    /** A CPU without counting: the Java hooks, and libunicorn's own count for a budget. */
+    private VmExit runUncounted(long maxInstructions) {
+        stop = Stop.NONE;
+        long begin;
+        long limit = maxInstructions;
+        if (userMode) {
+            begin = uc.regRead(UcConst.UC_X86_REG_RIP);
+        } else {
+            begin = prepareIretToUser();
+            limit = maxInstructions == 0 ? 0 : maxInstructions + 1; // the iretq runs too
+            userMode = true;
+        }
         VmExit exit;
         try {
-            if (budget != null) {
-                budget.start(limit);
-                uc.emuStart(begin, machine.firmware().untilAddress(), 0, 0);
-            } else {
-                uc.emuStart(begin, machine.firmware().untilAddress(), 0, limit);
-            }
+            uc.emuStart(begin, machine.firmware().untilAddress(), 0, limit);
             // Not only a hooked exception leaves old_exception set: the first entry through the
             // trampoline and a syscall exit do too (measured: the next #PF came back as #DF).
             resetOldException();
@@ -155,20 +201,7 @@ final class UnicornVcpu implements Vcpu {
             resetOldException();
             exit = new VmExit.CpuException(6, uc.regRead(UcConst.UC_X86_REG_RIP));
         }
-        countRetired(exit, trampoline);
         return exit;
-    }
-
-    /** Adds this run's retired instructions: a faulting instruction was begun but did not retire. */
-    private void countRetired(VmExit exit, int trampoline) {
-        if (budget == null) {
-            return;
-        }
-        long begun = budget.executed() - trampoline;
-        // A fetch fault happens before the instruction is decoded, so it was never begun.
-        boolean faultedMidInstruction = exit instanceof VmExit.CpuException
-                || exit instanceof VmExit.PageFault pf && !pf.fetch();
-        retired += Math.max(0, faultedMidInstruction ? begun - 1 : begun);
     }
 
     /** Writes this CPU's iret frame from the current RIP/RSP/RFLAGS; returns the trampoline. */
@@ -188,15 +221,14 @@ final class UnicornVcpu implements Vcpu {
             case INTERRUPT -> interruptExit();
             case NONE -> {
                 long rip = uc.regRead(UcConst.UC_X86_REG_RIP);
-                boolean budgetUsed = limit > 0 && (budget == null || budget.executed() >= limit);
-                yield budgetUsed ? new VmExit.QuantumExpired(rip) : new VmExit.Halt(rip);
+                yield limit > 0 ? new VmExit.QuantumExpired(rip) : new VmExit.Halt(rip);
             }
         };
     }
 
     @Override
     public long instructions() {
-        return budget == null ? -1 : retired;
+        return loop == null ? -1 : retired;
     }
 
     /** Reads number and arguments; applies syscall's own effects: RCX = RIP, R11 = RFLAGS. */
@@ -306,11 +338,18 @@ final class UnicornVcpu implements Vcpu {
 
     @Override
     public void flushTranslationCache() {
-        uc.flushTranslationBlocks();
+        if (loop != null) {
+            loop.flushTranslationBlocks();
+        } else {
+            uc.flushTranslationBlocks();
+        }
     }
 
     @Override
     public void close() {
         uc.close();
+        if (loop != null) {
+            loop.close();
+        }
     }
 }
