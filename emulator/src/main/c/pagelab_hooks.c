@@ -75,21 +75,21 @@ struct pagelab_cpu {
     /* 40 */ uint64_t tails;
     /* 48 */ uint64_t corrections;
     /* 56 */ uint64_t flushes;
+    /* 64 */ uint64_t rip;         /* out: RIP where the run stopped */
     /* ---- private ---- */
     uc_engine *uc;
     uc_context *context;
     int32_t off_old_exception, off_error_code;
     uint64_t until;
     /* per run */
-    uint64_t remaining;            /* instructions the budget still allows (UINT64_MAX: no limit) */
-    uint64_t executed;             /* instructions of blocks entered this run */
+    uint64_t start;                /* the budget this run began with (UINT64_MAX: no limit) */
+    uint64_t remaining;            /* what it still allows; 0 while a stop is pending */
+    uint64_t held;                 /* remaining as it was when the pending stop was requested */
     enum pagelab_stop stop;
     int tail;                      /* RFLAGS.TF was set by this run */
     uint64_t miss_site, miss_pc;
     uint32_t miss_size;
-    int has_last;                  /* the last block entered this run: */
-    uint64_t last_pc;
-    uint32_t last_size, last_icount;
+    const struct block_entry *last; /* the last block entered this run, or NULL */
     /* translation-cache bookkeeping */
     uint64_t min_site, max_site;   /* call sites seen since the last flush */
     uint64_t code_buffer_size;     /* libunicorn's TCG buffer, bytes */
@@ -107,40 +107,55 @@ enum pagelab_failure {
     FAIL_NO_PROGRESS = 6,    /* a block kept missing after being resolved */
 };
 
+/* Call sites of distinct blocks lie at least a block prologue apart in the code buffer. */
 static inline uint32_t slot(uint64_t site)
 {
-    return (uint32_t)((site * 0x9E3779B97F4A7C15ULL) >> (64 - TABLE_BITS));
+    return (uint32_t)(site >> 3) & (TABLE_SIZE - 1);
+}
+
+/*
+ * Asks the engine to stop, and makes the budget look used up meanwhile, so a block still entered
+ * before the engine sees the request (a chained jump) goes to the slow path and is not counted.
+ */
+static void request_stop(uc_engine *uc, struct pagelab_cpu *c, enum pagelab_stop why)
+{
+    c->stop = why;
+    c->held = c->remaining;
+    c->remaining = 0;
+    uc_emu_stop(uc);
 }
 
 /* ---- hooks: record, maybe stop; nothing else ------------------------------------------------ */
 
-static void on_block(uc_engine *uc, uint64_t pc, uint32_t size, void *user_data)
+/* Not cached, over budget, or a stop is pending: stop before the block (it does not run). */
+static __attribute__((noinline)) void on_block_slow(uc_engine *uc, struct pagelab_cpu *c, const struct block_entry *e,
+                                                    uint64_t site, uint64_t pc, uint32_t size)
 {
-    struct pagelab_cpu *c = user_data;
-    if (__builtin_expect(c->stop != STOP_NONE, 0)) {
-        return; /* a stop is pending: this block is entered only to see it and leave */
+    if (c->stop != STOP_NONE) {
+        return; /* entered only to see the pending stop and leave */
     }
-    uint64_t site = (uint64_t)(uintptr_t)__builtin_return_address(0);
-    struct block_entry *e = &c->table[slot(site)];
-    if (__builtin_expect(e->site != site || e->pc != pc || e->size != size, 0)) {
-        c->stop = STOP_MISS;
+    if (e->site != site || e->pc != pc || e->size != size) {
         c->miss_site = site;
         c->miss_pc = pc;
         c->miss_size = size;
-        uc_emu_stop(uc);
+        request_stop(uc, c, STOP_MISS);
         return;
     }
-    if (__builtin_expect(e->icount > c->remaining, 0)) {
-        c->stop = c->remaining == 0 ? STOP_BUDGET : STOP_TAIL;
-        uc_emu_stop(uc);
+    request_stop(uc, c, c->remaining == 0 ? STOP_BUDGET : STOP_TAIL);
+}
+
+/* The hot path: one table probe and a subtraction per translated block. */
+static void on_block(uc_engine *uc, uint64_t pc, uint32_t size, void *user_data)
+{
+    struct pagelab_cpu *c = user_data;
+    uint64_t site = (uint64_t)(uintptr_t)__builtin_return_address(0);
+    const struct block_entry *e = &c->table[slot(site)];
+    if (__builtin_expect(e->site == site && e->pc == pc && e->icount <= c->remaining, 1)) {
+        c->remaining -= e->icount;
+        c->last = e;
         return;
     }
-    c->remaining -= e->icount;
-    c->executed += e->icount;
-    c->has_last = 1;
-    c->last_pc = pc;
-    c->last_size = size;
-    c->last_icount = e->icount;
+    on_block_slow(uc, c, e, site, pc, size);
 }
 
 /* The double-fault remedy of hardware-facts.md section 4, and the #PF error code. */
@@ -164,7 +179,6 @@ static void on_interrupt(uc_engine *uc, uint32_t intno, void *user_data)
     if (intno == PAGELAB_VECTOR_DB && c->tail) {
         return; /* our own single-step trap: the instruction retired, go on */
     }
-    c->stop = STOP_INTERRUPT;
     c->vector = (int32_t)intno;
     if (intno == PAGELAB_VECTOR_PF) {
         uc_reg_read(uc, UC_X86_REG_CR2, &c->cr2);
@@ -172,14 +186,12 @@ static void on_interrupt(uc_engine *uc, uint32_t intno, void *user_data)
     if (forget_exception(c, intno == PAGELAB_VECTOR_PF) != 0) {
         c->failure = FAIL_UC;
     }
-    uc_emu_stop(uc);
+    request_stop(uc, c, STOP_INTERRUPT);
 }
 
 static void on_syscall(uc_engine *uc, void *user_data)
 {
-    struct pagelab_cpu *c = user_data;
-    c->stop = STOP_SYSCALL;
-    uc_emu_stop(uc);
+    request_stop(uc, user_data, STOP_SYSCALL);
 }
 
 /* ---- the loop's helpers --------------------------------------------------------------------- */
@@ -236,6 +248,7 @@ static int count_between(struct pagelab_cpu *c, uint64_t from, uint64_t to, uint
 static void forget_blocks(struct pagelab_cpu *c)
 {
     memset(c->table, 0, sizeof c->table);
+    c->last = NULL;
     c->min_site = UINT64_MAX;
     c->max_site = 0;
 }
@@ -267,6 +280,9 @@ static int resolve_miss(struct pagelab_cpu *c)
         return 0; /* the block is translated again, at a new site, and resolved then */
     }
     struct block_entry *e = &c->table[slot(c->miss_site)];
+    if (e == c->last) {
+        c->last = NULL; /* its block is gone from the cache: a correction now would fail loudly */
+    }
     e->site = c->miss_site;
     e->pc = c->miss_pc;
     e->size = c->miss_size;
@@ -289,23 +305,24 @@ static int resolve_miss(struct pagelab_cpu *c)
 static int correct_partial_block(struct pagelab_cpu *c)
 {
     uint64_t rip = read_reg(c, UC_X86_REG_RIP);
-    if (!c->has_last) {
+    const struct block_entry *last = c->last;
+    if (last == NULL) {
         return FAIL_OUTSIDE_BLOCK;
     }
-    uint64_t end = c->last_pc + c->last_size;
-    if (rip >= c->last_pc && rip < end) {
+    uint64_t end = last->pc + last->size;
+    if (rip >= last->pc && rip < end) {
         uint32_t before;
-        if (rip == c->last_pc) {
+        if (rip == last->pc) {
             before = 0;
-        } else if (count_between(c, c->last_pc, rip, &before) != 0) {
+        } else if (count_between(c, last->pc, rip, &before) != 0) {
             return FAIL_WALK;
         }
-        c->executed -= c->last_icount - before;
+        c->remaining += last->icount - before;
         c->corrections++;
         return 0;
     }
     if (rip == end) {
-        c->executed -= 1;
+        c->remaining += 1;
         return 0;
     }
     return FAIL_OUTSIDE_BLOCK;
@@ -322,8 +339,8 @@ static int needs_correction(struct pagelab_cpu *c)
         return !(c->vector == PAGELAB_VECTOR_PF && (c->error_code & PAGELAB_PF_FETCH));
     case PAGELAB_EXIT_HALT:
         /* The until address ends a block as an extra pseudo-instruction of its count. */
-        return c->has_last && read_reg(c, UC_X86_REG_RIP) >= c->last_pc
-                && read_reg(c, UC_X86_REG_RIP) < c->last_pc + c->last_size;
+        return c->last != NULL && read_reg(c, UC_X86_REG_RIP) >= c->last->pc
+                && read_reg(c, UC_X86_REG_RIP) < c->last->pc + c->last->size;
     default:
         return 0;
     }
@@ -392,29 +409,33 @@ static int finish(struct pagelab_cpu *c, int failure)
         failure = FAIL_UC;
     }
     c->failure = failure;
-    c->retired = c->executed;
+    c->retired = c->start - c->remaining;
+    c->rip = read_reg(c, UC_X86_REG_RIP);
     return failure;
 }
 
 /*
- * Runs from begin until an exit, retiring at most `limit` instructions (0: no limit), and fills
+ * Runs from begin (0: from the current RIP) until an exit, retiring at most `limit` instructions (0: no limit), and fills
  * retired/reason/vector/cr2/error_code. Returns 0, or a failure code (also in c->failure; for
  * FAIL_UC the uc_err is in c->vector).
  */
 int pagelab_run(struct pagelab_cpu *c, uint64_t begin, uint64_t limit)
 {
-    c->remaining = limit == 0 ? UINT64_MAX : limit;
-    c->executed = 0;
-    c->has_last = 0;
+    c->start = limit == 0 ? UINT64_MAX : limit;
+    c->remaining = c->start;
+    c->last = NULL;
     c->tail = 0;
     c->failure = FAIL_NONE;
     c->reason = 0;
-    uint64_t pc = begin;
+    uint64_t pc = begin != 0 ? begin : read_reg(c, UC_X86_REG_RIP);
     int restarts = 0;
     uint64_t restart_pc = UINT64_MAX;
     for (;;) {
         c->stop = STOP_NONE;
         uc_err err = uc_emu_start(c->uc, pc, c->until, 0, 0);
+        if (c->stop != STOP_NONE) {
+            c->remaining = c->held; /* what the budget allowed when the stop was requested */
+        }
         if (err == UC_ERR_INSN_INVALID) {
             c->reason = PAGELAB_EXIT_INVALID;
             break;

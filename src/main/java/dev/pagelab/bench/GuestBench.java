@@ -22,9 +22,11 @@ import java.util.concurrent.TimeUnit;
  * {@code gzip -c} of generated text when {@code scripts/setup-bench-guest.sh} has fetched it, and the
  * project's own {@code crunch} guest (an LZ77 round trip) otherwise.
  *
- * <p>Each side is timed from program start to exit, the best of {@code reps} runs counting; the
- * pagelab side runs in this JVM after a warm-up run (no JVM start-up), qemu-user and native as
- * processes.
+ * <p>Each side is timed from program start to exit, wall clock and CPU time (user + system), the
+ * best of {@code reps} runs counting; the sides take turns (pagelab, qemu-user, native, again), so
+ * a machine whose load drifts slows all three alike. The pagelab side runs in this JVM after a
+ * warm-up run (no JVM start-up; its CPU time is the whole process's), qemu-user and native as
+ * processes (their CPU time is what the reaped child used, from {@code /proc/self/stat}).
  */
 public final class GuestBench {
     /** What to run: the binary, its arguments after argv[0], and its standard input (or null). */
@@ -35,7 +37,8 @@ public final class GuestBench {
      * {@code qemuReason} says why.
      */
     public record Result(Workload workload, double pagelabSeconds, double qemuSeconds, String qemuReason,
-                         double nativeSeconds, long instructions, String outputSha256) {
+                         double nativeSeconds, long instructions, String outputSha256, double pagelabCpuSeconds,
+                         double qemuCpuSeconds, double nativeCpuSeconds) {
         public boolean hasQemu() {
             return !Double.isNaN(qemuSeconds);
         }
@@ -48,6 +51,11 @@ public final class GuestBench {
         /** pagelab time over native time. */
         public double ratioVsNative() {
             return pagelabSeconds / nativeSeconds;
+        }
+
+        /** pagelab CPU time over qemu-user CPU time (less sensitive to a loaded machine). */
+        public double cpuRatioVsQemuUser() {
+            return pagelabCpuSeconds / qemuCpuSeconds;
         }
 
         /** Guest instructions retired per second under pagelab. */
@@ -107,36 +115,39 @@ public final class GuestBench {
     }
 
     public Result run() throws Exception {
-        Side pagelab = best(this::pagelabOnce, true);
-        Side nat = best(() -> processOnce(command(false)), false);
-        Side q = qemu == null ? null : best(() -> processOnce(command(true)), false);
-        if (!pagelab.sha256.equals(nat.sha256) || q != null && !q.sha256.equals(nat.sha256)) {
-            throw new IllegalStateException("bench guest: the outputs differ (pagelab " + pagelab.sha256 + ", native "
-                    + nat.sha256 + (q == null ? "" : ", qemu-user " + q.sha256) + ")");
-        }
-        return new Result(workload, pagelab.seconds, q == null ? Double.NaN : q.seconds, q == null ? qemuReason : null,
-                nat.seconds, pagelab.instructions, nat.sha256);
-    }
-
-    private record Side(double seconds, String sha256, long instructions) {}
-
-    @FunctionalInterface
-    private interface Once {
-        Side run() throws Exception;
-    }
-
-    private Side best(Once once, boolean warmUp) throws Exception {
-        if (warmUp) {
-            once.run();
-        }
-        Side best = null;
+        pagelabOnce(); // warm-up: JIT the run loop and the syscall paths
+        Best pagelab = new Best(), nat = new Best(), q = new Best();
         for (int i = 0; i < reps; i++) {
-            Side s = once.run();
-            if (best == null || s.seconds < best.seconds) {
-                best = s;
+            pagelab.add(pagelabOnce());
+            if (qemu != null) {
+                q.add(processOnce(command(true)));
+            }
+            nat.add(processOnce(command(false)));
+        }
+        String expected = nat.wall.sha256;
+        if (!pagelab.wall.sha256.equals(expected) || qemu != null && !q.wall.sha256.equals(expected)) {
+            throw new IllegalStateException("bench guest: the outputs differ (pagelab " + pagelab.wall.sha256
+                    + ", native " + expected + (qemu == null ? "" : ", qemu-user " + q.wall.sha256) + ")");
+        }
+        return new Result(workload, pagelab.wall.seconds, qemu == null ? Double.NaN : q.wall.seconds,
+                qemu == null ? qemuReason : null, nat.wall.seconds, pagelab.wall.instructions, expected,
+                pagelab.cpu.cpuSeconds, qemu == null ? Double.NaN : q.cpu.cpuSeconds, nat.cpu.cpuSeconds);
+    }
+
+    private record Side(double seconds, double cpuSeconds, String sha256, long instructions) {}
+
+    /** The run with the least wall time and the run with the least CPU time of one side. */
+    private static final class Best {
+        Side wall, cpu; // confined to run()
+
+        void add(Side s) {
+            if (wall == null || s.seconds < wall.seconds) {
+                wall = s;
+            }
+            if (cpu == null || s.cpuSeconds < cpu.cpuSeconds) {
+                cpu = s;
             }
         }
-        return best;
     }
 
     private Side pagelabOnce() throws Exception {
@@ -146,14 +157,18 @@ public final class GuestBench {
         List<String> argv = new ArrayList<>();
         argv.add(workload.binary.getFileName().toString());
         argv.addAll(workload.args);
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
         try (Kernel k = new Kernel(o)) {
+            long c0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             Kernel.Result r = k.run(workload.binary, argv, List.of());
             double s = (System.nanoTime() - t0) / 1e9;
+            double cpu = (os.getProcessCpuTime() - c0) / 1e9;
             if (r.status().shellStatus() != 0) {
                 throw new IllegalStateException("bench guest: " + workload.name + " under pagelab failed: " + r.status());
             }
-            return new Side(s, out.hex(), r.stats().instructions());
+            return new Side(s, cpu, out.hex(), r.stats().instructions());
         }
     }
 
@@ -176,6 +191,7 @@ public final class GuestBench {
             pb.redirectInput(input.toFile());
         }
         try {
+            double c0 = childrenCpuSeconds();
             long t0 = System.nanoTime();
             Process p = pb.start();
             DigestStream out = new DigestStream();
@@ -187,15 +203,27 @@ public final class GuestBench {
                 throw new IllegalStateException("bench guest: " + cmd.get(0) + " did not finish in 10 minutes");
             }
             double s = (System.nanoTime() - t0) / 1e9;
+            double cpu = childrenCpuSeconds() - c0;
             if (p.exitValue() != 0) {
                 throw new IllegalStateException("bench guest: " + String.join(" ", cmd) + " exited " + p.exitValue());
             }
-            return new Side(s, out.hex(), -1);
+            return new Side(s, cpu, out.hex(), -1);
         } finally {
             if (input != null) {
                 Files.deleteIfExists(input);
             }
         }
+    }
+
+    /**
+     * User + system CPU seconds of this process's reaped children: fields 16 and 17 of
+     * {@code /proc/self/stat} (cutime, cstime), in clock ticks of 1/100 s.
+     */
+    static double childrenCpuSeconds() throws IOException {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // f[0] is field 3 (state): cutime is field 16, cstime field 17
+        return (Long.parseLong(f[13]) + Long.parseLong(f[14])) / 100.0;
     }
 
     /** An output stream that keeps only the SHA-256 of what passes through. */

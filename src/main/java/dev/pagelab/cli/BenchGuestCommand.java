@@ -96,6 +96,10 @@ final class BenchGuestCommand implements Callable<Integer> {
             m.put("ratio_vs_native", r.ratioVsNative());
             m.put("insn_per_s", r.insnPerS());
             m.put("instructions", r.instructions());
+            m.put("pagelab_cpu_s", r.pagelabCpuSeconds());
+            m.put("qemu_user_cpu_s", r.hasQemu() ? r.qemuCpuSeconds() : null);
+            m.put("native_cpu_s", r.nativeCpuSeconds());
+            m.put("cpu_ratio_vs_qemu_user", r.hasQemu() ? r.cpuRatioVsQemuUser() : null);
             m.put("output_sha256", r.outputSha256());
             out.println(Json.write(m));
         } else {
@@ -104,16 +108,18 @@ final class BenchGuestCommand implements Callable<Integer> {
             if (busyboxReason != null) {
                 out.printf("  (busybox: %s)%n", busyboxReason);
             }
-            out.printf("  pagelab    %7.3f s  (%.0f M instructions/s)%n", r.pagelabSeconds(), r.insnPerS() / 1e6);
+            out.printf("             wall       cpu%n");
+            out.printf("  pagelab    %7.3f s  %7.3f s  (%.0f M instructions/s)%n", r.pagelabSeconds(),
+                    r.pagelabCpuSeconds(), r.insnPerS() / 1e6);
             if (r.hasQemu()) {
-                out.printf("  qemu-user  %7.3f s%n", r.qemuSeconds());
+                out.printf("  qemu-user  %7.3f s  %7.3f s%n", r.qemuSeconds(), r.qemuCpuSeconds());
             } else {
                 out.printf("  qemu-user  n/a: %s%n", r.qemuReason());
             }
-            out.printf("  native     %7.3f s%n", r.nativeSeconds());
+            out.printf("  native     %7.3f s  %7.3f s%n", r.nativeSeconds(), r.nativeCpuSeconds());
             if (r.hasQemu()) {
-                out.printf("  ratio_vs_qemu_user  %.2f  (pagelab time / qemu-user time; target <= 2)%n",
-                        r.ratioVsQemuUser());
+                out.printf("  ratio_vs_qemu_user  %.2f  (pagelab time / qemu-user time; target <= 2; cpu %.2f)%n",
+                        r.ratioVsQemuUser(), r.cpuRatioVsQemuUser());
             }
             out.printf("  ratio_vs_native     %.2f%n", r.ratioVsNative());
         }

@@ -27,7 +27,7 @@ final class NativeRunLoop implements AutoCloseable {
 
     // Offsets of struct pagelab_cpu's public head (the C file lists them).
     private static final long RETIRED = 0, REASON = 8, VECTOR = 12, CR2 = 16, ERROR_CODE = 24, FAILURE = 28,
-            MISSES = 32, TAILS = 40, CORRECTIONS = 48, FLUSHES = 56, HEAD_SIZE = 64;
+            MISSES = 32, TAILS = 40, CORRECTIONS = 48, FLUSHES = 56, RIP = 64, HEAD_SIZE = 72;
 
     private static final String[] FAILURES = {"none", "a libunicorn call failed",
         "the block hook is not called from translated code (another UC_HOOK_BLOCK hook?)",
@@ -57,7 +57,7 @@ final class NativeRunLoop implements AutoCloseable {
     }
 
     /**
-     * Runs from {@code begin} until an exit, retiring at most {@code limit} instructions (0: no
+     * Runs from {@code begin} (0: from the current RIP) until an exit, retiring at most {@code limit} instructions (0: no
      * limit). Returns one of the {@code EXIT_} codes; the details are in the getters.
      */
     int run(long begin, long limit) {
@@ -75,6 +75,11 @@ final class NativeRunLoop implements AutoCloseable {
             throw new UnicornException("pagelab_run: " + what);
         }
         return cpu.get(JAVA_INT, REASON);
+    }
+
+    /** RIP where the last run stopped. */
+    long rip() {
+        return cpu.get(JAVA_LONG, RIP);
     }
 
     long retired() {

@@ -144,12 +144,10 @@ final class UnicornVcpu implements Vcpu {
 
     /** The counting CPU's run: one call into {@link NativeRunLoop}, then the exit it reports. */
     private VmExit runCounting(long maxInstructions) {
-        long begin;
+        long begin = 0; // the current RIP
         long limit = maxInstructions;
         int trampoline = 0;
-        if (userMode) {
-            begin = uc.regRead(UcConst.UC_X86_REG_RIP);
-        } else {
+        if (!userMode) {
             begin = prepareIretToUser();
             trampoline = 1; // the iretq is executed (and counted) too
             limit = maxInstructions == 0 ? 0 : maxInstructions + 1;
@@ -162,7 +160,7 @@ final class UnicornVcpu implements Vcpu {
                     + limit);
         }
         retired += ran;
-        long rip = uc.regRead(UcConst.UC_X86_REG_RIP);
+        long rip = loop.rip();
         return switch (reason) {
             case NativeRunLoop.EXIT_BUDGET -> new VmExit.QuantumExpired(rip);
             case NativeRunLoop.EXIT_SYSCALL -> syscallExit();
