@@ -28,6 +28,12 @@ final class BenchGuestCommand implements Callable<Integer> {
             description = "KiB crunch round-trips when busybox is not at hand. Default: ${DEFAULT-VALUE}.")
     int kib;
 
+    @Option(names = "--crunch", description = "Run the crunch guest even when busybox is at hand.")
+    boolean crunchOnly;
+
+    @Option(names = "--no-qemu", description = "Do not run qemu-user (its fields are then null).")
+    boolean noQemu;
+
     @Option(names = "--reps", defaultValue = "3", description = "Runs of each side; the best counts. "
             + "Default: ${DEFAULT-VALUE}.")
     int reps;
@@ -44,19 +50,20 @@ final class BenchGuestCommand implements Callable<Integer> {
         Path busybox = deps.resolve("busybox");
         String busyboxReason = null;
         GuestBench.Workload workload;
-        if (Files.isExecutable(busybox)) {
+        if (Files.isExecutable(busybox) && !crunchOnly) {
             workload = GuestBench.busyboxGzip(busybox, megabytes * 1_000_000);
         } else {
-            busyboxReason = busybox + " is missing (scripts/setup-bench-guest.sh fetches it)";
+            busyboxReason = crunchOnly ? "--crunch given"
+                    : busybox + " is missing (scripts/setup-bench-guest.sh fetches it)";
             Path crunch = Home.guestBinaries().resolve("crunch");
             if (!Files.isExecutable(crunch)) {
                 throw new UserError("bench guest: " + crunch + " is not built (./mvnw -DskipTests package)");
             }
             workload = GuestBench.crunch(crunch, kib);
         }
-        Path qemu = findQemu(deps);
-        String qemuReason = qemu == null ? "qemu-x86_64 not found in .deps/bench-guest or on PATH "
-                + "(scripts/setup-bench-guest.sh fetches Debian's qemu-user-static)" : null;
+        Path qemu = noQemu ? null : findQemu(deps);
+        String qemuReason = noQemu ? "--no-qemu given" : qemu == null ? "qemu-x86_64 not found in .deps/bench-guest "
+                + "or on PATH (scripts/setup-bench-guest.sh fetches Debian's qemu-user-static)" : null;
         GuestBench.Result r = new GuestBench(workload, qemu, qemuReason, reps).run();
         print(r, busyboxReason);
         return 0;
