@@ -40,6 +40,9 @@
 #define TABLE_BITS 16
 #define TABLE_SIZE (1u << TABLE_BITS)
 #define MAX_RESTARTS_AT_ONE_PC 16
+#ifndef SINGLE_STEP_BUDGET
+#define SINGLE_STEP_BUDGET 8 /* budgets up to this are single-stepped from their first instruction */
+#endif
 
 /* Why pagelab_run returned (the Java side maps these to VmExit). */
 enum pagelab_exit {
@@ -428,6 +431,12 @@ int pagelab_run(struct pagelab_cpu *c, uint64_t begin, uint64_t limit)
     c->failure = FAIL_NONE;
     c->reason = 0;
     uint64_t pc = begin != 0 ? begin : read_reg(c, UC_X86_REG_RIP);
+    if (begin == 0 && limit != 0 && limit <= SINGLE_STEP_BUDGET) {
+        /* Shorter than most blocks: step from the start instead of stopping at the first block. */
+        set_tf(c, 1);
+        c->tail = 1;
+        c->tails++;
+    }
     int restarts = 0;
     uint64_t restart_pc = UINT64_MAX;
     for (;;) {
@@ -464,8 +473,11 @@ int pagelab_run(struct pagelab_cpu *c, uint64_t begin, uint64_t limit)
                 c->tail = 1;
                 c->tails++;
             }
-            /* Entering user mode through the trampoline leaves old_exception set, too. */
-            if (forget_exception(c, 0) != 0) {
+            /*
+             * Entering user mode through the trampoline leaves old_exception set, too. A tail
+             * restart in user mode follows only blocks that raised nothing: no reset needed there.
+             */
+            if ((c->stop == STOP_MISS || begin != 0) && forget_exception(c, 0) != 0) {
                 return finish(c, FAIL_UC);
             }
             continue;
