@@ -85,6 +85,11 @@ final class BenchGuestCommand implements Callable<Integer> {
         return null;
     }
 
+    /** CPU times come in clock ticks of 1/100 s: no more digits than that. */
+    private static double centis(double seconds) {
+        return Math.round(seconds * 100) / 100.0;
+    }
+
     private void print(GuestBench.Result r, String busyboxReason) {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -103,9 +108,9 @@ final class BenchGuestCommand implements Callable<Integer> {
             m.put("ratio_vs_native", r.ratioVsNative());
             m.put("insn_per_s", r.insnPerS());
             m.put("instructions", r.instructions());
-            m.put("pagelab_cpu_s", r.pagelabCpuSeconds());
-            m.put("qemu_user_cpu_s", r.hasQemu() ? r.qemuCpuSeconds() : null);
-            m.put("native_cpu_s", r.nativeCpuSeconds());
+            m.put("pagelab_cpu_s", centis(r.pagelabCpuSeconds()));
+            m.put("qemu_user_cpu_s", r.hasQemu() ? centis(r.qemuCpuSeconds()) : null);
+            m.put("native_cpu_s", centis(r.nativeCpuSeconds()));
             m.put("cpu_ratio_vs_qemu_user", r.hasQemu() ? r.cpuRatioVsQemuUser() : null);
             m.put("output_sha256", r.outputSha256());
             out.println(Json.write(m));
