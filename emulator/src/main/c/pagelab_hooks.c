@@ -9,9 +9,10 @@
  * hook is called directly from the block's own host code (libunicorn inlines a lone block hook), so
  * the return address identifies the translated block itself - unlike its guest address, which two
  * processes share. A block that is not in the cache stops the engine before it runs; the loop
- * below resolves it and resumes. Every entry also records the block's guest address and size, and
- * the cache is dropped with the translation cache (pagelab_flush_tb, or here before libunicorn's
- * code buffer could fill up and flush on its own), so a stale entry is never used.
+ * below resolves it and resumes. The cache is direct-mapped with one victim entry per slot (two hot
+ * blocks in one slot swap instead of missing); every entry also records the block's guest address,
+ * and the cache is dropped with the translation cache (pagelab_flush_tb, or here before
+ * libunicorn's code buffer could fill up and flush on its own), so a stale entry is never used.
  *
  * How budgets stay exact. When a whole block would exceed the budget, the hook stops before it and
  * the loop sets RFLAGS.TF: QEMU then translates one-instruction blocks (cached separately, keyed by
@@ -37,7 +38,9 @@
 #define PAGELAB_VECTOR_DB 1
 #define PAGELAB_VECTOR_PF 14
 #define PAGELAB_PF_FETCH 0x10
+#ifndef TABLE_BITS
 #define TABLE_BITS 16
+#endif
 #define TABLE_SIZE (1u << TABLE_BITS)
 #define MAX_RESTARTS_AT_ONE_PC 16
 #ifndef SINGLE_STEP_BUDGET
@@ -92,11 +95,12 @@ struct pagelab_cpu {
     int tail;                      /* RFLAGS.TF was set by this run */
     uint64_t miss_site, miss_pc;
     uint32_t miss_size;
-    const struct block_entry *last; /* the last block entered this run, or NULL */
+    struct block_entry last;       /* a copy of the last block entered this run (site 0: none) */
     /* translation-cache bookkeeping */
-    uint64_t min_site, max_site;   /* call sites seen since the last flush */
+    uint64_t min_site;             /* the lowest call site seen since the last flush */
     uint64_t code_buffer_size;     /* libunicorn's TCG buffer, bytes */
-    struct block_entry table[TABLE_SIZE];
+    struct block_entry table[TABLE_SIZE];  /* direct-mapped by call site, */
+    struct block_entry victim[TABLE_SIZE]; /* and what a newer block displaced from each slot */
 };
 
 /* Failure codes for the Java side's message. */
@@ -131,18 +135,29 @@ static void request_stop(uc_engine *uc, struct pagelab_cpu *c, enum pagelab_stop
 /* ---- hooks: record, maybe stop; nothing else ------------------------------------------------ */
 
 /* Not cached, over budget, or a stop is pending: stop before the block (it does not run). */
-static __attribute__((noinline)) void on_block_slow(uc_engine *uc, struct pagelab_cpu *c, const struct block_entry *e,
+static __attribute__((noinline)) void on_block_slow(uc_engine *uc, struct pagelab_cpu *c, struct block_entry *e,
                                                     uint64_t site, uint64_t pc, uint32_t size)
 {
     if (c->stop != STOP_NONE) {
         return; /* entered only to see the pending stop and leave */
     }
-    if (e->site != site || e->pc != pc || e->size != size) {
-        c->miss_site = site;
-        c->miss_pc = pc;
-        c->miss_size = size;
-        request_stop(uc, c, STOP_MISS);
-        return;
+    if (e->site != site || e->pc != pc) {
+        struct block_entry *v = &c->victim[slot(site)];
+        if (v->site != site || v->pc != pc) {
+            c->miss_site = site;
+            c->miss_pc = pc;
+            c->miss_size = size;
+            request_stop(uc, c, STOP_MISS);
+            return;
+        }
+        struct block_entry displaced = *e; /* two blocks share the slot: swap them */
+        *e = *v;
+        *v = displaced;
+        if (e->icount <= c->remaining) {
+            c->remaining -= e->icount;
+            c->last = *e;
+            return;
+        }
     }
     request_stop(uc, c, c->remaining == 0 ? STOP_BUDGET : STOP_TAIL);
 }
@@ -152,10 +167,10 @@ static void on_block(uc_engine *uc, uint64_t pc, uint32_t size, void *user_data)
 {
     struct pagelab_cpu *c = user_data;
     uint64_t site = (uint64_t)(uintptr_t)__builtin_return_address(0);
-    const struct block_entry *e = &c->table[slot(site)];
+    struct block_entry *e = &c->table[slot(site)];
     if (__builtin_expect(e->site == site && e->pc == pc && e->icount <= c->remaining, 1)) {
         c->remaining -= e->icount;
-        c->last = e;
+        c->last = *e;
         return;
     }
     on_block_slow(uc, c, e, site, pc, size);
@@ -251,9 +266,8 @@ static int count_between(struct pagelab_cpu *c, uint64_t from, uint64_t to, uint
 static void forget_blocks(struct pagelab_cpu *c)
 {
     memset(c->table, 0, sizeof c->table);
-    c->last = NULL;
+    memset(c->victim, 0, sizeof c->victim);
     c->min_site = UINT64_MAX;
-    c->max_site = 0;
 }
 
 /* The block that stopped the engine is not cached yet: ask libunicorn for its count. 0 on success. */
@@ -275,16 +289,19 @@ static int resolve_miss(struct pagelab_cpu *c)
         /* e.g. a one-instruction block QEMU made after self-modifying code: walk it instead */
         return FAIL_WALK;
     }
-    if (c->miss_site < c->max_site || c->max_site - c->min_site > c->code_buffer_size / 4 * 3) {
-        /* Sites only grow until the code buffer is flushed; flush before libunicorn has to. */
+    if (c->miss_site > c->min_site && c->miss_site - c->min_site > c->code_buffer_size / 4 * 3) {
+        /*
+         * New blocks are placed at growing addresses until the code buffer is flushed: flush
+         * before libunicorn has to (it would reuse call sites behind this cache's back).
+         */
         uc_ctl_flush_tb(c->uc);
         forget_blocks(c);
         c->flushes++;
         return 0; /* the block is translated again, at a new site, and resolved then */
     }
     struct block_entry *e = &c->table[slot(c->miss_site)];
-    if (e == c->last) {
-        c->last = NULL; /* its block is gone from the cache: a correction now would fail loudly */
+    if (e->site != 0) {
+        c->victim[slot(c->miss_site)] = *e;
     }
     e->site = c->miss_site;
     e->pc = c->miss_pc;
@@ -292,9 +309,6 @@ static int resolve_miss(struct pagelab_cpu *c)
     e->icount = icount;
     if (c->miss_site < c->min_site) {
         c->min_site = c->miss_site;
-    }
-    if (c->miss_site > c->max_site) {
-        c->max_site = c->miss_site;
     }
     c->misses++;
     return 0;
@@ -308,8 +322,8 @@ static int resolve_miss(struct pagelab_cpu *c)
 static int correct_partial_block(struct pagelab_cpu *c)
 {
     uint64_t rip = read_reg(c, UC_X86_REG_RIP);
-    const struct block_entry *last = c->last;
-    if (last == NULL) {
+    const struct block_entry *last = &c->last;
+    if (last->site == 0) {
         return FAIL_OUTSIDE_BLOCK;
     }
     uint64_t end = last->pc + last->size;
@@ -342,8 +356,8 @@ static int needs_correction(struct pagelab_cpu *c)
         return !(c->vector == PAGELAB_VECTOR_PF && (c->error_code & PAGELAB_PF_FETCH));
     case PAGELAB_EXIT_HALT:
         /* The until address ends a block as an extra pseudo-instruction of its count. */
-        return c->last != NULL && read_reg(c, UC_X86_REG_RIP) >= c->last->pc
-                && read_reg(c, UC_X86_REG_RIP) < c->last->pc + c->last->size;
+        return c->last.site != 0 && read_reg(c, UC_X86_REG_RIP) >= c->last.pc
+                && read_reg(c, UC_X86_REG_RIP) < c->last.pc + c->last.size;
     default:
         return 0;
     }
@@ -426,7 +440,7 @@ int pagelab_run(struct pagelab_cpu *c, uint64_t begin, uint64_t limit)
 {
     c->start = limit == 0 ? UINT64_MAX : limit;
     c->remaining = c->start;
-    c->last = NULL;
+    c->last.site = 0;
     c->tail = 0;
     c->failure = FAIL_NONE;
     c->reason = 0;
