@@ -36,7 +36,7 @@ final class NativeRunLoop implements AutoCloseable {
         "an exception outside the last block entered", "a block kept missing after being resolved"};
 
     private final MemorySegment cpu; // owned: struct pagelab_cpu *, freed by close()
-    private boolean closed;
+    private boolean closed; // confined to the thread that drives the engine
 
     /**
      * Creates the native state for {@code uc} and installs its hooks (block, interrupt, syscall);
