@@ -55,6 +55,9 @@ envp[0]=A=1
 envp[1]=B=two words
 EOF
 
+expect "compute 3" 0 "$BIN/compute" 3 <<'EOF'
+compute: 3 rounds, checksum 0x1f48977e0db956e1
+EOF
 expect "exitcode 42" 42 "$BIN/exitcode" 42 </dev/null
 expect "exitcode 0" 0 "$BIN/exitcode" 0 </dev/null
 expect "exitcode 255" 255 "$BIN/exitcode" 255 </dev/null
@@ -97,6 +100,16 @@ cow: fresh shared mapping unchanged
 cow: ok
 EOF
 
+expect racecount 0 "$BIN/racecount" <<'EOF'
+racecount: total 4 (expected 4)
+racecount: ok
+EOF
+
+expect "msyncloop 100000" 0 "$BIN/msyncloop" ml.dat 100000 <<'EOF'
+msyncloop: 100000 stores, the syncer ran after them
+msyncloop: ok
+EOF
+
 expect threads 0 "$BIN/threads" <<'EOF'
 threads: 4 threads x 10000 increments
 threads: joined 4 threads
@@ -127,6 +140,10 @@ crunch: 1024 KiB -> 638722 bytes, checksum 0x774201db630ff573
 EOF
 expect "crunch 64 7" 0 "$BIN/crunch" 64 7 <<'EOF'
 crunch: 64 KiB -> 45694 bytes, checksum 0x928fbdfe1d1c9f9b
+EOF
+expect "spin 1000" 0 "$BIN/spin" 1000 <<'EOF'
+spin: counting to N
+spin: 1000 iterations
 EOF
 
 expect segv 139 "$BIN/segv" <<'EOF'
@@ -187,6 +204,32 @@ EOF
 printf 'Z' | dd of=m.dat bs=1 seek=5000 conv=notrunc status=none
 expect "mapreader (corrupted)" 1 "$BIN/mapreader" m.dat <<'EOF'
 mapreader: mismatch (mapping) at offset 5000: expected 0xbb found 0x5a
+EOF
+
+# The five seed-race scenarios (docs/races.md): natively they only check themselves.
+expect race1fsync 0 "$BIN/race1fsync" r1.dat <<'EOF'
+race1fsync: 6 rounds of write+fsync on 2 pages with the journal and flusher busy, file verified
+EOF
+expect race2mmap 0 "$BIN/race2mmap" r2.dat <<'EOF'
+race2mmap: 4 rounds of write() + stores through a shared mapping + msync, file verified
+EOF
+expect race3msync 0 "$BIN/race3msync" r3.dat <<'EOF'
+race3msync: 8 rounds of stores through a shared mapping against a concurrent msync, file verified
+EOF
+expect race4mprotect 0 "$BIN/race4mprotect" r4.dat <<'EOF'
+race4mprotect: 8 rounds of mprotect flips on a dirty shared mapping against msync, file verified
+EOF
+expect race5mkwrite 0 "$BIN/race5mkwrite" r5.dat <<'EOF'
+race5mkwrite: 6 rounds of page_mkwrite faults against msync and truncate/extend, file verified
+EOF
+expect isizegrow 0 "$BIN/isizegrow" ig.dat <<'EOF'
+isizegrow: stored past the old EOF of a partial last page after ftruncate grew the file, file verified
+EOF
+expect fsx2 0 "$BIN/fsx2" f2.dat <<'EOF'
+fsx2: 64 stores+msyncs against 64 pwrite/ftruncate/fsync ops, seed 1, final size 14947, file verified
+EOF
+expect "race5mkwrite usage" 2 "$BIN/race5mkwrite" <<'EOF'
+usage: race5mkwrite FILE [ROUNDS 1..1000]
 EOF
 
 expect aptdb 0 "$BIN/aptdb" db.dat <<'EOF'

@@ -35,3 +35,12 @@ require_jdk25() {
   find_jdk25 || die "no JDK 25 or newer found (looked at \$PAGELAB_JAVA_HOME, \$JAVA_HOME, /usr/lib/jvm/*, /opt/java/*).
 Install one (Debian: a Temurin 25 JDK, or openjdk-25-jdk) or point PAGELAB_JAVA_HOME at it."
 }
+
+# debian_mirror -> the first Debian archive URI of this system's apt configuration (not security).
+debian_mirror() {
+  {
+    grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{for (i = 2; i <= NF; i++) print $i}' || true
+    grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+      | sed 's/\[[^]]*\]//' | awk '{print $2}' || true
+  } | grep -v -- '-security' | grep '/debian/\?$' | head -n 1 || true
+}

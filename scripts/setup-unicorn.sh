@@ -59,15 +59,6 @@ use_system_unicorn() {
   echo "system $v" > "$STAMP"
 }
 
-# debian_mirror -> the first Debian archive URI of this system's apt configuration (not security).
-debian_mirror() {
-  {
-    grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{for (i = 2; i <= NF; i++) print $i}' || true
-    grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-      | sed 's/\[[^]]*\]//' | awk '{print $2}' || true
-  } | grep -v -- '-security' | grep '/debian/\?$' | head -n 1 || true
-}
-
 download_trixie_packages() {
   command -v apt-get >/dev/null || die "libunicorn >= 2.1 is missing and apt-get is not available to fetch it.
 Install Debian trixie's libunicorn2t64 and libunicorn-dev (2.1.x) yourself, or unpack them into $DEST."

@@ -25,6 +25,14 @@
  * one-instruction (TF) translations from the start to r - QEMU's own decoder, so the boundaries
  * are exactly the ones the block was translated with.
  *
+ * Guest breakpoints (the shell's `break ADDRESS`). While any are set, every block takes the slow
+ * path, which looks for a breakpoint among the block's bytes: one at the block's first instruction
+ * stops the engine before the block (nothing of it runs or is counted; `hit` names the address);
+ * one further inside makes the loop single-step the block (TF, as for a budget's tail), so the
+ * one-instruction block at the breakpoint stops the same way. As with the per-instruction hook
+ * this replaces, the first user instruction of a run never stops, so a run resumed at a
+ * breakpoint goes past it, and kernel addresses never stop.
+ *
  * Everything here runs on the thread that drives the engine; nothing is shared between CPUs.
  */
 #define _GNU_SOURCE
@@ -38,6 +46,8 @@
 #define PAGELAB_VECTOR_DB 1
 #define PAGELAB_VECTOR_PF 14
 #define PAGELAB_PF_FETCH 0x10
+#define PAGELAB_USER_TOP 0x0000800000000000ULL
+#define PAGELAB_MAX_BREAKS 32
 #ifndef TABLE_BITS
 #define TABLE_BITS 16
 #endif
@@ -53,11 +63,12 @@ enum pagelab_exit {
     PAGELAB_EXIT_SYSCALL = 2,   /* syscall executed; RIP is past it */
     PAGELAB_EXIT_INTERRUPT = 3, /* an exception: vector, cr2, error_code */
     PAGELAB_EXIT_INVALID = 4,   /* an undecodable instruction (#UD); RIP is at it */
-    PAGELAB_EXIT_HALT = 5,      /* the engine reached the until address */
+    PAGELAB_EXIT_HALT = 5,      /* the engine reached the until address, or another hook stopped it */
+    PAGELAB_EXIT_BREAKPOINT = 6, /* before the instruction at a breakpoint (hit); RIP is at it */
 };
 
 /* What a hook asked the loop to do after uc_emu_start returned. */
-enum pagelab_stop { STOP_NONE, STOP_MISS, STOP_TAIL, STOP_BUDGET, STOP_SYSCALL, STOP_INTERRUPT };
+enum pagelab_stop { STOP_NONE, STOP_MISS, STOP_TAIL, STOP_BUDGET, STOP_SYSCALL, STOP_INTERRUPT, STOP_BREAKPOINT };
 
 struct block_entry {
     uint64_t site;   /* return address of the hook call inside the block's host code; 0 = empty */
@@ -82,6 +93,9 @@ struct pagelab_cpu {
     /* 48 */ uint64_t corrections;
     /* 56 */ uint64_t flushes;
     /* 64 */ uint64_t rip;         /* out: RIP where the run stopped */
+    /* 72 */ uint64_t hit;         /* out: the breakpoint the run stopped before (EXIT_BREAKPOINT), else 0 */
+    /* 80 */ uint64_t nbreaks;     /* in, between runs: entries used in breaks[] */
+    /* 88 */ uint64_t breaks[PAGELAB_MAX_BREAKS]; /* in: user breakpoint addresses */
     /* ---- private ---- */
     uc_engine *uc;
     uc_context *context;
@@ -93,6 +107,7 @@ struct pagelab_cpu {
     uint64_t held;                 /* remaining as it was when the pending stop was requested */
     enum pagelab_stop stop;
     int tail;                      /* RFLAGS.TF was set by this run */
+    int user_started;              /* a user block has been let run (breakpoints only) */
     uint64_t miss_site, miss_pc;
     uint32_t miss_size;
     struct block_entry last;       /* a copy of the last block entered this run (site 0: none) */
@@ -134,7 +149,26 @@ static void request_stop(uc_engine *uc, struct pagelab_cpu *c, enum pagelab_stop
 
 /* ---- hooks: record, maybe stop; nothing else ------------------------------------------------ */
 
-/* Not cached, over budget, or a stop is pending: stop before the block (it does not run). */
+/*
+ * The first breakpoint in the block's bytes [pc, pc + size), except at pc when pc is the run's
+ * first user instruction; 0 if none.
+ */
+static uint64_t breakpoint_in(const struct pagelab_cpu *c, uint64_t pc, uint32_t size)
+{
+    uint64_t found = 0;
+    for (uint64_t i = 0; i < c->nbreaks && i < PAGELAB_MAX_BREAKS; i++) {
+        uint64_t b = c->breaks[i];
+        if (b >= pc && b - pc < size && !(b == pc && !c->user_started) && (found == 0 || b < found)) {
+            found = b;
+        }
+    }
+    return found;
+}
+
+/*
+ * Not cached, over budget, breakpoints set, or a stop is pending: stop before the block (it does
+ * not run), or let it run and count it.
+ */
 static __attribute__((noinline)) void on_block_slow(uc_engine *uc, struct pagelab_cpu *c, struct block_entry *e,
                                                     uint64_t site, uint64_t pc, uint32_t size)
 {
@@ -153,13 +187,33 @@ static __attribute__((noinline)) void on_block_slow(uc_engine *uc, struct pagela
         struct block_entry displaced = *e; /* two blocks share the slot: swap them */
         *e = *v;
         *v = displaced;
-        if (e->icount <= c->remaining) {
-            c->remaining -= e->icount;
-            c->last = *e;
+    }
+    if (c->remaining == 0) {
+        request_stop(uc, c, STOP_BUDGET); /* the budget ends first, as it did per instruction */
+        return;
+    }
+    if (c->nbreaks != 0 && pc < PAGELAB_USER_TOP) {
+        uint64_t b = breakpoint_in(c, pc, size);
+        if (b == pc) {
+            c->hit = b;
+            request_stop(uc, c, STOP_BREAKPOINT);
             return;
         }
+        if (b != 0 && !c->tail) {
+            request_stop(uc, c, STOP_TAIL); /* single-step up to it */
+            return;
+        }
+        /* (b inside a one-instruction block: not an instruction boundary, never reached) */
     }
-    request_stop(uc, c, c->remaining == 0 ? STOP_BUDGET : STOP_TAIL);
+    if (e->icount <= c->remaining) {
+        c->remaining -= e->icount;
+        c->last = *e;
+        if (pc < PAGELAB_USER_TOP) {
+            c->user_started = 1;
+        }
+        return;
+    }
+    request_stop(uc, c, STOP_TAIL);
 }
 
 /* The hot path: one table probe and a subtraction per translated block. */
@@ -168,7 +222,7 @@ static void on_block(uc_engine *uc, uint64_t pc, uint32_t size, void *user_data)
     struct pagelab_cpu *c = user_data;
     uint64_t site = (uint64_t)(uintptr_t)__builtin_return_address(0);
     struct block_entry *e = &c->table[slot(site)];
-    if (__builtin_expect(e->site == site && e->pc == pc && e->icount <= c->remaining, 1)) {
+    if (__builtin_expect(e->site == site && e->pc == pc && e->icount <= c->remaining && c->nbreaks == 0, 1)) {
         c->remaining -= e->icount;
         c->last = *e;
         return;
@@ -442,6 +496,8 @@ int pagelab_run(struct pagelab_cpu *c, uint64_t begin, uint64_t limit)
     c->remaining = c->start;
     c->last.site = 0;
     c->tail = 0;
+    c->user_started = 0;
+    c->hit = 0;
     c->failure = FAIL_NONE;
     c->reason = 0;
     uint64_t pc = begin != 0 ? begin : read_reg(c, UC_X86_REG_RIP);
@@ -501,6 +557,7 @@ int pagelab_run(struct pagelab_cpu *c, uint64_t begin, uint64_t limit)
         case STOP_BUDGET: c->reason = PAGELAB_EXIT_BUDGET; break;
         case STOP_SYSCALL: c->reason = PAGELAB_EXIT_SYSCALL; break;
         case STOP_INTERRUPT: c->reason = PAGELAB_EXIT_INTERRUPT; break;
+        case STOP_BREAKPOINT: c->reason = PAGELAB_EXIT_BREAKPOINT; break;
         default: c->reason = PAGELAB_EXIT_HALT; break;
         }
         break;

@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 
 /** {@code pagelab bench}: benchmarks that print figures and ratios. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (figures and ratios).",
-        subcommands = {BenchCommand.Hw.class, BenchCommand.Faults.class, BenchGuestCommand.class})
+        subcommands = {BenchCommand.Hw.class, BenchCommand.Faults.class, BenchCommand.Explore.class,
+            TraceBenchCommand.class, BenchGuestCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -124,6 +125,93 @@ final class BenchCommand implements Runnable {
             }
             out.flush();
             return 0;
+        }
+    }
+
+    /** {@code pagelab bench explore}: schedules per second of an exploration campaign. */
+    @Command(name = "explore", mixinStandardHelpOptions = true,
+            description = {"Exploration speed: a random-walk campaign on a 2-CPU scenario with the kernel threads "
+                + "(default: msyncloop, one thread storing through a shared mapping while another msyncs).",
+                "A warm-up campaign runs first (engines, translated code, JIT); the timed one follows."})
+    static final class Explore implements Callable<Integer> {
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Option(names = "--schedules", defaultValue = "2000", description = "Schedules in the timed campaign. "
+                + "Default: ${DEFAULT-VALUE}.")
+        long schedules;
+
+        @Option(names = "--jobs", defaultValue = "2", description = "Parallel workers. Default: ${DEFAULT-VALUE}.")
+        int jobs;
+
+        @Option(names = "--program", defaultValue = "msyncloop", description = "Guest program (with --arg). "
+                + "Default: ${DEFAULT-VALUE}.")
+        String program;
+
+        @Option(names = "--arg", description = "Arguments of the program. Default: m.dat 50.")
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("m.dat", "50"));
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            if (schedules < 1 || jobs < 1 || jobs > 64) {
+                throw new UserError("bench explore: need --schedules >= 1 and 1 <= --jobs <= 64");
+            }
+            java.util.List<String> argv = new java.util.ArrayList<>();
+            argv.add(program);
+            argv.addAll(args);
+            dev.pagelab.explore.Scenario scenario = new dev.pagelab.explore.Scenario(Programs.resolve(program), argv,
+                    dev.pagelab.kernel.KernelConfig.LINUX_2_6_30, 2, 200_000, 32L << 20, false, true, 0, 50_000_000,
+                    dev.pagelab.explore.Scenario.EXPLORE_TUNABLES);
+            campaign(scenario, Math.max(jobs * 20L, schedules / 10), 1_000_000);
+            long[] totals = new long[2];
+            dev.pagelab.explore.Explorer.Summary s = campaign(scenario, schedules, 1).run(r -> {
+                totals[0] += r.decisions();
+                totals[1] += r.instructions();
+            });
+            double perS = s.schedules() / s.seconds();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("program", String.join(" ", argv));
+            m.put("jobs", jobs);
+            m.put("schedules", s.schedules());
+            m.put("seconds", s.seconds());
+            m.put("schedules_per_s", perS);
+            m.put("decisions_per_schedule", (double) totals[0] / s.schedules());
+            m.put("ns_per_decision", s.seconds() * 1e9 * jobs / totals[0]);
+            m.put("guest_insn_per_s", totals[1] / s.seconds());
+            m.put("failures", s.failureCount());
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(Json.write(m));
+            } else {
+                out.printf("explore %s: %,d schedules (random walk, 2 CPUs, %d jobs) in %.2f s%n", String.join(" ", argv),
+                        s.schedules(), jobs, s.seconds());
+                out.printf("  schedules/s        %8.0f  (target >= 1000 with 2 jobs)%n", perS);
+                out.printf("  decisions/schedule %8.0f%n", (double) totals[0] / s.schedules());
+                out.printf("  ns/decision        %8.0f  (per worker, whole run included)%n", s.seconds() * 1e9 * jobs / totals[0]);
+                out.printf("  guest insn/s       %8.0f%n", totals[1] / s.seconds());
+                out.printf("  failures           %8d%n", s.failureCount());
+            }
+            out.flush();
+            return 0;
+        }
+
+        /** A campaign runner: run(callback) runs it. */
+        private interface Runner {
+            dev.pagelab.explore.Explorer.Summary run(java.util.function.Consumer<dev.pagelab.explore.Explorer.Result> c)
+                    throws InterruptedException;
+        }
+
+        private Runner campaign(dev.pagelab.explore.Scenario scenario, long n, long seed) throws InterruptedException {
+            dev.pagelab.explore.Campaign c = new dev.pagelab.explore.Campaign(scenario, "random", 2, seed, n, 0, false,
+                    jobs);
+            if (seed != 1) {
+                new dev.pagelab.explore.Explorer(c, r -> { }).run();
+                return null;
+            }
+            return callback -> new dev.pagelab.explore.Explorer(c, callback).run();
         }
     }
 }

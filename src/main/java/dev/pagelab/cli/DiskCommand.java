@@ -174,14 +174,14 @@ final class DiskCommand implements Runnable {
     }
 
     @Command(name = "ls", mixinStandardHelpOptions = true,
-            description = "List the files in IMAGE: name, size in bytes, inode number.")
+            description = "List the files in IMAGE, the whole tree (directories end in /): path, size in bytes, inode number.")
     static final class Ls extends ImageCommand {
         @Override
         Integer run() {
             List<PagelabFs.DirEntry> entries;
             try (VirtualDisk disk = openReadOnly()) {
                 PagelabFs fs = mountReadOnly(disk);
-                entries = fs.list().stream().sorted(Comparator.comparing(PagelabFs.DirEntry::name)).toList();
+                entries = tree(fs).stream().sorted(Comparator.comparing(PagelabFs.DirEntry::name)).toList();
                 fs.unmount();
             }
             int width = Math.max(4, entries.stream().mapToInt(e -> e.name().length()).max().orElse(0));
@@ -319,12 +319,30 @@ final class DiskCommand implements Runnable {
                             : r.errors().size() + " errors, the first: " + r.errors().get(0)), 1);
                 }
                 PagelabFs fs = mountReadOnly(disk);
-                out.printf("%s: clean (%d files, %d blocks used of %d)%n", image, fs.list().size(),
+                out.printf("%s: clean (%d files, %d blocks used of %d)%n", image,
+                        tree(fs).stream().filter(e -> !e.directory()).count(),
                         fs.totalBlocks() - fs.freeBlocks(), fs.totalBlocks());
                 fs.unmount();
                 out.flush();
             }
             return 0;
         }
+    }
+
+    /** Every entry of the image's directory tree, named by its path ("a/b/" for a directory). */
+    static List<PagelabFs.DirEntry> tree(PagelabFs fs) {
+        List<PagelabFs.DirEntry> out = new java.util.ArrayList<>();
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of(""));
+        while (!todo.isEmpty()) {
+            String dir = todo.poll();
+            for (PagelabFs.DirEntry e : fs.list(dir)) {
+                String path = dir.isEmpty() ? e.name() : dir + "/" + e.name();
+                out.add(new PagelabFs.DirEntry(e.directory() ? path + "/" : path, e.ino(), e.size(), e.directory()));
+                if (e.directory()) {
+                    todo.add(path);
+                }
+            }
+        }
+        return out;
     }
 }

@@ -12,7 +12,9 @@ import picocli.CommandLine.Command;
 @Command(name = "pagelab", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "An emulated x86-64 machine and a Linux-like mini-kernel for reproducing the dirty-page "
                 + "races of Linux 2.6.",
-        subcommands = {RunCommand.class, SelfTestCommand.class, BenchCommand.class, DiskCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, RacesCommand.class, ExploreCommand.class, ReplayCommand.class, ShrinkCommand.class,
+            ShellCommand.class, SelfTestCommand.class, BenchCommand.class, DiskCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final String VERSION = "0.1.0";
 
@@ -35,6 +37,7 @@ public final class Main implements Runnable {
         // `pagelab run fsx -N 100000 --check`: options pagelab does not know belong to the guest
         // (after `--`, everything does).
         cli.getSubcommands().get("run").setUnmatchedOptionsArePositionalParams(true);
+        cli.getSubcommands().get("explore").setUnmatchedOptionsArePositionalParams(true);
         return cli.execute(args);
     }
 

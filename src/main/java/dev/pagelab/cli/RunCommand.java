@@ -65,7 +65,8 @@ final class RunCommand implements Callable<Integer> {
     Path disk;
 
     @Option(names = "--check", description = "At the end: the disk (re-read through a fresh mount) must equal "
-            + "the page cache for every file, NR_FILE_DIRTY must equal a recount, fsck must be clean.")
+            + "the page cache for every file, NR_FILE_DIRTY must equal a recount, no shared pte may be dirty over "
+            + "a clean page when unmapped, fsck must be clean.")
     boolean check;
 
     @Option(names = "--check-durability", description = "At every return of fsync, fdatasync and "
@@ -77,32 +78,66 @@ final class RunCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     String kernelPreset;
 
+    @Option(names = "--fs", paramLabel = "MODE",
+            description = "Mount the disk as 'ordered' (ext3 data=ordered, no ->page_mkwrite: R1-R4's victims) or "
+                    + "'delalloc' (->page_mkwrite reserves blocks: R5's victims). Default: the preset's "
+                    + "(ordered up to 2.6.27, delalloc on 2.6.30).")
+    String fsMode;
+
+    @Option(names = "--isize-extended", description = "Carry 3.18's pagecache_isize_extended (outside the seed "
+            + "races): when i_size grows past a mapped partial last page, write-protect it so the next store faults.")
+    boolean isizeExtended;
+
     @Option(names = "--quantum", paramLabel = "N", defaultValue = "200000",
             description = "Instructions a thread runs before the scheduler may switch. Default: ${DEFAULT-VALUE}.")
     long quantum;
 
+    @Option(names = "--cpus", paramLabel = "N", defaultValue = "1",
+            description = "Virtual CPUs, each its own engine and TLB on the shared RAM; threads are placed on them "
+                    + "by thread id. Default: ${DEFAULT-VALUE}.")
+    int cpus;
+
+    @picocli.CommandLine.Mixin
+    TraceOptions trace = new TraceOptions();
+
+    @picocli.CommandLine.Mixin
+    GdbOptions gdb = new GdbOptions();
+
     @Override
     public Integer call() throws IOException {
-        Path exe = resolveProgram();
+        Path exe = resolveProgram(program);
         validate();
+        dev.pagelab.trace.Tracer.Options traceOptions = trace.parse("run");
+        gdb.validate("run");
         OutputStream out = new FileOutputStream(FileDescriptor.out);
         OutputStream err = new FileOutputStream(FileDescriptor.err);
         KernelConfig config;
         try {
             config = KernelConfig.preset(kernelPreset);
+            if (fsMode != null) {
+                config = config.withFs(KernelConfig.FsMode.parse(fsMode));
+            }
+            config = config.withIsizeExtended(isizeExtended);
         } catch (IllegalArgumentException e) {
             throw new UserError("run: " + e.getMessage());
         }
         Kernel.Options options = Kernel.Options.defaults(new FileInputStream(FileDescriptor.in), out, err)
                 .withHostDir(hostDir).withMaxInstructions(maxInstructions).withQuantum(quantum)
-                .withMemory(memoryMiB << 20).withDisk(disk).withCheck(check).withCheckDurability(checkDurability)
+                .withMemory(memoryMiB << 20).withCpus(cpus).withDisk(disk).withCheck(check).withCheckDurability(checkDurability)
                 .withConfig(config);
         List<String> argv = new ArrayList<>();
         argv.add(program);
         argv.addAll(args);
         Kernel.Result result;
-        try (Kernel kernel = new Kernel(options)) {
+        try (Kernel kernel = new Kernel(options);
+             TraceOptions.Session traced = trace.start("run", kernel, traceOptions);
+             dev.pagelab.gdb.GdbStub debugger = gdb.start("run", kernel, new PrintStream(err, true))) {
+            kernel.scheduler().setEvents(dev.pagelab.kernel.sched.CompositeEvents.of(TraceOptions.events(traced),
+                    debugger));
             result = kernel.run(exe, argv, env);
+            if (debugger != null) {
+                debugger.processExited(result.status());
+            }
         } catch (ElfException e) {
             throw new UserError(program + ": cannot execute: " + e.getMessage(), 126);
         } catch (BootException e) {
@@ -135,8 +170,9 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private void validate() {
-        if (maxInstructions < 0 || quantum < 1 || memoryMiB < 4 || memoryMiB > 16384) {
-            throw new UserError("run: need --max-instructions >= 0, --quantum >= 1, 4 <= --memory <= 16384");
+        if (maxInstructions < 0 || quantum < 1 || memoryMiB < 4 || memoryMiB > 16384 || cpus < 1 || cpus > 64) {
+            throw new UserError("run: need --max-instructions >= 0, --quantum >= 1, 4 <= --memory <= 16384, "
+                    + "1 <= --cpus <= 64");
         }
         if (hostDir != null && !Files.isDirectory(hostDir)) {
             throw new UserError("run: --host-dir " + hostDir + " is not a directory");
@@ -148,29 +184,9 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** A path if it names a file, else a built guest program. */
-    private Path resolveProgram() {
-        Path asPath = Path.of(program);
-        if (Files.isRegularFile(asPath)) {
-            return asPath;
-        }
-        Path guest = Home.guestBinaries().resolve(program);
-        if (!program.contains("/") && Files.isRegularFile(guest)) {
-            return guest;
-        }
-        if (Files.isDirectory(asPath)) {
-            throw new UserError(program + ": is a directory", 126);
-        }
-        throw new UserError(program + ": no such file, and no built guest program of that name (have: "
-                + String.join(" ", guestNames()) + ")", 127);
-    }
-
-    private static List<String> guestNames() {
-        try (var s = Files.list(Home.guestBinaries())) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        } catch (IOException e) {
-            return List.of("none built");
-        }
+    /** A path if it names a file, else a built guest program (also for the shell's load). */
+    static Path resolveProgram(String program) {
+        return Programs.resolve(program);
     }
 
     static void printStats(PrintStream out, Stats s) {

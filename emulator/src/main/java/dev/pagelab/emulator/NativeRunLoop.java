@@ -23,11 +23,15 @@ import java.nio.file.Path;
  */
 final class NativeRunLoop implements AutoCloseable {
     /** Why {@link #run} returned: mirrors {@code enum pagelab_exit}. */
-    static final int EXIT_BUDGET = 1, EXIT_SYSCALL = 2, EXIT_INTERRUPT = 3, EXIT_INVALID = 4, EXIT_HALT = 5;
+    static final int EXIT_BUDGET = 1, EXIT_SYSCALL = 2, EXIT_INTERRUPT = 3, EXIT_INVALID = 4, EXIT_HALT = 5,
+            EXIT_BREAKPOINT = 6;
+    /** PAGELAB_MAX_BREAKS of the C file. */
+    static final int MAX_BREAKPOINTS = 32;
 
     // Offsets of struct pagelab_cpu's public head (the C file lists them).
     private static final long RETIRED = 0, REASON = 8, VECTOR = 12, CR2 = 16, ERROR_CODE = 24, FAILURE = 28,
-            MISSES = 32, TAILS = 40, CORRECTIONS = 48, FLUSHES = 56, RIP = 64, HEAD_SIZE = 72;
+            MISSES = 32, TAILS = 40, CORRECTIONS = 48, FLUSHES = 56, RIP = 64, HIT = 72, NBREAKS = 80, BREAKS = 88,
+            HEAD_SIZE = BREAKS + 8L * MAX_BREAKPOINTS;
 
     private static final String[] FAILURES = {"none", "a libunicorn call failed",
         "the block hook is not called from translated code (another UC_HOOK_BLOCK hook?)",
@@ -96,6 +100,26 @@ final class NativeRunLoop implements AutoCloseable {
 
     int errorCode() {
         return cpu.get(JAVA_INT, ERROR_CODE);
+    }
+
+    /** The breakpoint the last run stopped before ({@link #EXIT_BREAKPOINT}), else 0. */
+    long hit() {
+        return cpu.get(JAVA_LONG, HIT);
+    }
+
+    /**
+     * Replaces the guest breakpoints (user addresses, at most {@link #MAX_BREAKPOINTS}; empty: none).
+     * While any are set, every block takes the C loop's slow path. Between runs only.
+     */
+    void setBreakpoints(long[] addresses) {
+        if (addresses.length > MAX_BREAKPOINTS) {
+            throw new IllegalArgumentException("setBreakpoints: at most " + MAX_BREAKPOINTS + " breakpoints");
+        }
+        cpu.set(JAVA_LONG, NBREAKS, 0L);
+        for (int i = 0; i < addresses.length; i++) {
+            cpu.set(JAVA_LONG, BREAKS + 8L * i, addresses[i]);
+        }
+        cpu.set(JAVA_LONG, NBREAKS, addresses.length);
     }
 
     /** Blocks whose count was asked from libunicorn (each translated block about once). */

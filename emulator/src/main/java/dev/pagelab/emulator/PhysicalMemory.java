@@ -54,6 +54,11 @@ public final class PhysicalMemory implements AutoCloseable {
         ram.set(JAVA_LONG, checked(paddr, 8), value);
     }
 
+    /** A 64-bit atomic exchange; returns the old value (ptep_get_and_clear). */
+    public long getAndSetLong(long paddr, long value) {
+        return (long) LONG_HANDLE.getAndSet(ram, checked(paddr, 8), value);
+    }
+
     /** A 64-bit load with volatile semantics: how page-table entries are read. */
     public long readLongVolatile(long paddr) {
         return (long) LONG_HANDLE.getVolatile(ram, checked(paddr, 8));

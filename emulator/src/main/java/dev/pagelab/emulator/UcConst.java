@@ -24,16 +24,17 @@ final class UcConst {
     static final int UC_HOOK_MEM_UNMAPPED = 112;
     static final int UC_HOOK_MEM_READ = 1 << 10;
     static final int UC_HOOK_MEM_WRITE = 1 << 11;
+    static final int UC_HOOK_MEM_READ_AFTER = 1 << 13;
     static final int UC_HOOK_INSN_INVALID = 1 << 14;
 
     static final int UC_X86_INS_SYSCALL = 699;
 
     /** {@code UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0)}. */
     static final int UC_CTL_TLB_FLUSH_WRITE = 1073741835;
+    /** {@code UC_CTL_WRITE(UC_CTL_TCG_BUFFER_SIZE, 1)}. */
+    static final int UC_CTL_TCG_BUFFER_SIZE_WRITE = (13) | (1 << 26) | (1 << 30);
     /** {@code UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0)}. */
     static final int UC_CTL_TB_FLUSH_WRITE = (10) | (1 << 30);
-    /** {@code UC_CTL_WRITE(UC_CTL_TCG_BUFFER_SIZE, 1)}. */
-    static final int UC_CTL_TCG_BUFFER_SIZE_WRITE = 1140850701;
 
     static final int UC_X86_REG_CS = 11;
     static final int UC_X86_REG_DS = 17;
@@ -70,4 +71,13 @@ final class UcConst {
     static final int UC_X86_REG_FS_BASE = 250;
     static final int UC_X86_REG_GS_BASE = 251;
     static final int UC_X86_REG_RFLAGS = 253;
+    static final int UC_X86_REG_FPSW = 31;
+    static final int UC_X86_REG_FP0 = 82; // FP0..FP7 = 82..89: the physical x87 registers R0-R7
+    static final int UC_X86_REG_XMM0 = 122; // XMM0..XMM15 = 122..137
+    static final int UC_X86_REG_FPCW = 246;
+    static final int UC_X86_REG_FPTAG = 247;
+    static final int UC_X86_REG_MXCSR = 249;
+    static final int UC_X86_REG_FIP = 254;
+    static final int UC_X86_REG_FDP = 256;
+    static final int UC_X86_REG_FOP = 258;
 }

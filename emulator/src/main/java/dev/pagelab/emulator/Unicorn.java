@@ -44,7 +44,7 @@ public final class Unicorn implements AutoCloseable {
         boolean onAccess(int type, long address, int size, long value);
     }
 
-    private static final MethodHandle INTR_TARGET, INSN_TARGET, CODE_TARGET, MEM_TARGET;
+    private static final MethodHandle INTR_TARGET, INSN_TARGET, CODE_TARGET, MEM_TARGET, VOID_TARGET;
 
     static {
         try {
@@ -60,6 +60,7 @@ public final class Unicorn implements AutoCloseable {
             MEM_TARGET = l.findVirtual(Unicorn.class, "memUpcall",
                     MethodType.methodType(boolean.class, MemoryHook.class, MemorySegment.class, int.class,
                             long.class, int.class, long.class, MemorySegment.class));
+            VOID_TARGET = l.findVirtual(Unicorn.class, "voidUpcall", MethodType.methodType(void.class, Runnable.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -149,18 +150,21 @@ public final class Unicorn implements AutoCloseable {
 
     /** {@code uc_reg_read_batch}: values of {@code batch}'s registers into {@code out}. */
     public void regReadBatch(RegisterBatch batch, long[] out) {
+        if (batch.slotLongs > 1) {
+            batch.values.fill((byte) 0); // narrower registers leave the rest of their slot as it was
+        }
         try {
             lib.check("uc_reg_read_batch",
                     (int) lib.ucRegReadBatch.invokeExact(uc, batch.ids, batch.pointers, batch.count));
         } catch (Throwable t) {
             throw UnicornLibrary.rethrow(t);
         }
-        MemorySegment.copy(batch.values, JAVA_LONG, 0, out, 0, batch.count);
+        MemorySegment.copy(batch.values, JAVA_LONG, 0, out, 0, batch.count * batch.slotLongs);
     }
 
     /** {@code uc_reg_write_batch}: {@code values} into {@code batch}'s registers. */
     public void regWriteBatch(RegisterBatch batch, long[] values) {
-        MemorySegment.copy(values, 0, batch.values, JAVA_LONG, 0, batch.count);
+        MemorySegment.copy(values, 0, batch.values, JAVA_LONG, 0, batch.count * batch.slotLongs);
         try {
             lib.check("uc_reg_write_batch",
                     (int) lib.ucRegWriteBatch.invokeExact(uc, batch.ids, batch.pointers, batch.count));
@@ -169,24 +173,41 @@ public final class Unicorn implements AutoCloseable {
         }
     }
 
-    /** A preallocated list of register ids for the batch calls. */
+    /** A preallocated list of register ids for the batch calls, one 8-byte slot each. */
     public RegisterBatch batch(int... regIds) {
-        return new RegisterBatch(arena, regIds);
+        return new RegisterBatch(arena, 1, regIds);
     }
 
-    /** Native buffers for {@code uc_reg_*_batch}: ids, one 8-byte slot each, and pointers to them. */
+    /**
+     * A batch of registers wider than 64 bits (x87 80-bit, XMM 128-bit) or mixed with narrower
+     * ones: each gets a 16-byte slot, read and written as two longs (low, high); a register
+     * narrower than its slot reads back zero-extended.
+     */
+    public RegisterBatch wideBatch(int... regIds) {
+        return new RegisterBatch(arena, 2, regIds);
+    }
+
+    /** Native buffers for {@code uc_reg_*_batch}: ids, one slot each, and pointers to them. */
     public static final class RegisterBatch {
         final MemorySegment ids, values, pointers; // immutable
         final int count; // immutable
+        final int slotLongs; // immutable: slot size in longs
 
-        RegisterBatch(Arena arena, int[] regIds) {
-            count = regIds.length;
+        RegisterBatch(Arena arena, int slotLongs, int[] regIds) {
+            this.count = regIds.length;
+            this.slotLongs = slotLongs;
             ids = arena.allocateFrom(JAVA_INT, regIds);
-            values = arena.allocate(JAVA_LONG, count);
+            values = arena.allocate(JAVA_LONG, (long) count * slotLongs);
             pointers = arena.allocate(ADDRESS, count);
+            long slotBytes = 8L * slotLongs;
             for (int i = 0; i < count; i++) {
-                pointers.setAtIndex(ADDRESS, i, values.asSlice(8L * i, 8));
+                pointers.setAtIndex(ADDRESS, i, values.asSlice(slotBytes * i, slotBytes));
             }
+        }
+
+        /** The number of longs a read fills and a write takes. */
+        public int longs() {
+            return count * slotLongs;
         }
     }
 
@@ -334,6 +355,23 @@ public final class Unicorn implements AutoCloseable {
         return hookAdd(typeMask, stub, 1, 0, 0);
     }
 
+    /**
+     * A native hook from the tracing library ({@link UnicornLibrary#traceSymbol}) over all
+     * addresses, with {@code userData} as its {@code user_data}. @return the hook handle
+     */
+    long hookTrace(int type, String function, MemorySegment userData) {
+        return hookAdd(type, lib.traceSymbol(function), userData, 1, 0, 0);
+    }
+
+    /**
+     * A {@code void (*)(void)} that native code may call during {@link #emuStart}; like a hook, a
+     * throw stops the engine and is rethrown by {@code emuStart}. Lives as long as this engine.
+     */
+    MemorySegment voidFunction(Runnable body) {
+        return Linker.nativeLinker().upcallStub(VOID_TARGET.bindTo(this).bindTo(body), FunctionDescriptor.ofVoid(),
+                arena);
+    }
+
     /** {@code uc_hook_del}. */
     public void hookDel(long handle) {
         try {
@@ -369,6 +407,14 @@ public final class Unicorn implements AutoCloseable {
     private void insnUpcall(Runnable hook, MemorySegment ucPtr, MemorySegment user) {
         try {
             hook.run();
+        } catch (Throwable t) {
+            failInHook(t);
+        }
+    }
+
+    private void voidUpcall(Runnable body) {
+        try {
+            body.run();
         } catch (Throwable t) {
             failInHook(t);
         }

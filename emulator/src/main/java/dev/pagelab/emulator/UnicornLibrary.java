@@ -26,6 +26,7 @@ final class UnicornLibrary {
     static final int MIN_VERSION = 0x0201_0000;
 
     final String path; // immutable
+    private SymbolLookup traceLookup; // lazily loaded libpagelab-trace.so; guarded by this
     final int version; // immutable: uc_version(), 0xMMmmpp..
     final MethodHandle ucVersion, ucStrerror, ucOpen, ucClose, ucRegRead, ucRegWrite,
             ucRegReadBatch, ucRegWriteBatch, ucMemMapPtr, ucMemRead, ucMemWrite, ucEmuStart,
@@ -145,6 +146,26 @@ final class UnicornLibrary {
         MemorySegment symbol = lookup.find(name).orElseThrow(
                 () -> new UnicornException("libunicorn has no symbol " + name + " (is it 2.1 or newer?)"));
         return linker.downcallHandle(symbol, descriptor, options);
+    }
+
+    /**
+     * A function of the tracing hooks (emulator/src/main/c/pagelab_trace.c), from
+     * {@code -Dpagelab.tracehooks} or {@code $pagelab.home/emulator/target/native/libpagelab-trace.so}.
+     * Loaded only when a trace is first switched on.
+     */
+    synchronized MemorySegment traceSymbol(String name) {
+        if (traceLookup == null) {
+            String explicit = System.getProperty("pagelab.tracehooks");
+            Path lib = explicit != null ? Path.of(explicit)
+                    : Path.of(System.getProperty("pagelab.home", "."), "emulator", "target", "native",
+                            "libpagelab-trace.so");
+            if (!Files.exists(lib)) {
+                throw new UnicornException("native trace library not found at " + lib
+                        + " (build with ./mvnw -DskipTests package, or set -Dpagelab.tracehooks)");
+            }
+            traceLookup = SymbolLookup.libraryLookup(lib, Arena.global());
+        }
+        return traceLookup.find(name).orElseThrow(() -> new UnicornException("trace hooks have no " + name));
     }
 
     /** {@code uc_strerror(code)} as a Java string. */

@@ -33,7 +33,7 @@ final class UnicornVcpu implements Vcpu {
     private final Unicorn uc; // owned
     private final ContextOffsets offsets; // immutable; null only while calibrating
     private final Unicorn.Context context; // scratch for forgetException
-    private final Unicorn.RegisterBatch syscallBatch, userBatch, returnBatch; // preallocated
+    private final Unicorn.RegisterBatch syscallBatch, userBatch, fpuBatch, returnBatch; // preallocated
     private final long[] syscallValues = new long[SYSCALL_REGS.length];
     private final long[] returnValues = new long[2];
     private boolean userMode; // false until the first run has executed the iretq trampoline
@@ -45,6 +45,8 @@ final class UnicornVcpu implements Vcpu {
     private long cr3; // the current page-table root
     private final NativeRunLoop loop; // owned: the native run loop of a counting CPU, or null
     private long retired; // instructions retired by this CPU (counting CPUs only)
+    private NativeTrace trace; // the instruction trace, or null when tracing is off
+    private DebugControl debug; // the debugger's stop check, or null when none is attached
 
     UnicornVcpu(int id, Machine machine, ContextOffsets offsets) {
         this(id, machine, offsets, false);
@@ -65,6 +67,7 @@ final class UnicornVcpu implements Vcpu {
             this.context = uc.newContext();
             this.syscallBatch = uc.batch(SYSCALL_REGS);
             this.userBatch = uc.batch(ucIds(Register.USER_STATE));
+            this.fpuBatch = uc.wideBatch(UserState.fpuRegisterIds());
             this.returnBatch = uc.batch(UcConst.UC_X86_REG_RCX, UcConst.UC_X86_REG_R11);
             enterLongModeWithPaging(machine.idleRoot());
             if (countInstructions) {
@@ -153,6 +156,7 @@ final class UnicornVcpu implements Vcpu {
             limit = maxInstructions == 0 ? 0 : maxInstructions + 1;
             userMode = true;
         }
+        beginHooks(trampoline);
         int reason = loop.run(begin, limit);
         long ran = loop.retired() - trampoline;
         if (ran < 0 || (limit > 0 && loop.retired() > limit)) {
@@ -161,16 +165,21 @@ final class UnicornVcpu implements Vcpu {
         }
         retired += ran;
         long rip = loop.rip();
-        return switch (reason) {
-            case NativeRunLoop.EXIT_BUDGET -> new VmExit.QuantumExpired(rip);
+        // A debugger's stop ends the run like another hook's uc_emu_stop: the loop counted the
+        // instructions before RIP exactly (the stopped one had not begun), nothing to take back.
+        boolean debugStop = debugStopped();
+        VmExit exit = switch (reason) {
+            case NativeRunLoop.EXIT_BUDGET, NativeRunLoop.EXIT_BREAKPOINT -> new VmExit.QuantumExpired(rip);
             case NativeRunLoop.EXIT_SYSCALL -> syscallExit();
             case NativeRunLoop.EXIT_INTERRUPT -> loop.vector() == INTNO_PAGE_FAULT
                     ? new VmExit.PageFault(loop.cr2(), loop.errorCode(), rip)
                     : new VmExit.CpuException(loop.vector(), rip);
             case NativeRunLoop.EXIT_INVALID -> new VmExit.CpuException(6, rip);
-            case NativeRunLoop.EXIT_HALT -> new VmExit.Halt(rip);
+            case NativeRunLoop.EXIT_HALT -> debugStop ? new VmExit.QuantumExpired(rip) : new VmExit.Halt(rip);
             default -> throw new IllegalStateException("UnicornVcpu: unknown native exit " + reason);
         };
+        endHooks(debugStop);
+        return exit;
     }
 
     /** A CPU without counting: the Java hooks, and libunicorn's own count for a budget. */
@@ -178,14 +187,17 @@ final class UnicornVcpu implements Vcpu {
         stop = Stop.NONE;
         long begin;
         long limit = maxInstructions;
+        int trampoline = 0;
         if (userMode) {
             begin = uc.regRead(UcConst.UC_X86_REG_RIP);
         } else {
             begin = prepareIretToUser();
             limit = maxInstructions == 0 ? 0 : maxInstructions + 1; // the iretq runs too
+            trampoline = 1;
             userMode = true;
         }
         VmExit exit;
+        beginHooks(trampoline);
         try {
             uc.emuStart(begin, machine.firmware().untilAddress(), 0, limit);
             // Not only a hooked exception leaves old_exception set: the first entry through the
@@ -199,7 +211,36 @@ final class UnicornVcpu implements Vcpu {
             resetOldException();
             exit = new VmExit.CpuException(6, uc.regRead(UcConst.UC_X86_REG_RIP));
         }
+        endHooks(debugStopped());
         return exit;
+    }
+
+    /** Before a run: the trace and the debugger index this run's instructions from 0. */
+    private void beginHooks(int trampoline) {
+        if (trace != null) {
+            trace.beginRun(trampoline);
+        }
+        if (debug != null) {
+            debug.beginRun(trampoline);
+        }
+    }
+
+    /** Whether the debugger's check stopped the last run. */
+    private boolean debugStopped() {
+        return debug != null && debug.stopReason() != DebugControl.NONE;
+    }
+
+    /**
+     * After a run: the trace takes back the instruction a debugger's stop came before (its hook
+     * may have recorded it before the debugger's check ran), then hands its records on.
+     */
+    private void endHooks(boolean debugStop) {
+        if (trace != null) {
+            if (debugStop) {
+                trace.dropInstruction(debug.stoppedIndex());
+            }
+            trace.drain();
+        }
     }
 
     /** Writes this CPU's iret frame from the current RIP/RSP/RFLAGS; returns the trampoline. */
@@ -219,6 +260,9 @@ final class UnicornVcpu implements Vcpu {
             case INTERRUPT -> interruptExit();
             case NONE -> {
                 long rip = uc.regRead(UcConst.UC_X86_REG_RIP);
+                if (debugStopped()) {
+                    yield new VmExit.QuantumExpired(rip);
+                }
                 yield limit > 0 ? new VmExit.QuantumExpired(rip) : new VmExit.Halt(rip);
             }
         };
@@ -303,25 +347,94 @@ final class UnicornVcpu implements Vcpu {
         uc.regWrite(register.ucId, value);
     }
 
+    /** The integer registers, then the x87/SSE state (Linux: fxsave on switch_fpu_prepare). */
     @Override
     public long[] saveUserState() {
-        long[] state = new long[Register.USER_STATE.length];
-        uc.regReadBatch(userBatch, state);
+        long[] state = new long[UserState.LENGTH];
+        long[] part = new long[Math.max(userBatch.longs(), fpuBatch.longs())];
+        uc.regReadBatch(userBatch, part);
+        System.arraycopy(part, 0, state, 0, userBatch.longs());
+        uc.regReadBatch(fpuBatch, part);
+        System.arraycopy(part, 0, state, UserState.FPU, fpuBatch.longs());
         return state;
     }
 
     @Override
     public void loadUserState(long[] state) {
-        if (state.length != Register.USER_STATE.length) {
-            throw new IllegalArgumentException("loadUserState: expected " + Register.USER_STATE.length + " values");
+        if (state.length != UserState.LENGTH) {
+            throw new IllegalArgumentException("loadUserState: expected " + UserState.LENGTH + " values");
         }
         uc.regWriteBatch(userBatch, state);
+        uc.regWriteBatch(fpuBatch, java.util.Arrays.copyOfRange(state, UserState.FPU, UserState.LENGTH));
     }
 
     @Override
     public void setPageTableRoot(long root) {
         uc.regWrite(UcConst.UC_X86_REG_CR3, root);
         this.cr3 = root;
+        if (trace != null) {
+            trace.setRoot(root);
+        }
+    }
+
+    @Override
+    public DebugControl attachDebugger() {
+        if (debug == null) {
+            debug = new DebugControl(uc);
+            dropTranslations();
+        }
+        return debug;
+    }
+
+    @Override
+    public void setWatchpoints(long[] lo, long[] hi, int[] type) {
+        if (debug == null) {
+            throw new IllegalStateException("setWatchpoints: no debugger attached");
+        }
+        if (debug.setWatchpoints(lo, hi, type) && userMode) {
+            uc.flushTlb(); // memory hooks act when TLB entries are filled
+        }
+    }
+
+    @Override
+    public void detachDebugger() {
+        if (debug != null) {
+            debug.setWatchpoints(new long[0], new long[0], new int[0]);
+            uc.hookDel(debug.hook);
+            debug.close();
+            debug = null;
+            dropTranslations();
+        }
+    }
+
+    /**
+     * A new hook is compiled into code translated after it, and checked when TLB entries are
+     * filled, so code translated before must go. A removed hook too: when it was the engine's
+     * only code hook (a counting CPU has none of its own), libunicorn compiled direct calls to it
+     * into translated code, and uc_hook_del invalidates those blocks only where their addresses
+     * map under the current CR3, so other processes' blocks would still call it with freed
+     * state. Only for an engine that ran; with the 32 MiB code buffer a flush is cheap.
+     */
+    private void dropTranslations() {
+        if (userMode) {
+            flushTranslationCache();
+            uc.flushTlb();
+        }
+    }
+
+    @Override
+    public void setTrace(TraceRecords.Options options) {
+        if (trace != null) {
+            trace.stop();
+            trace = null;
+            if (options == null) {
+                dropTranslations();
+            }
+        }
+        if (options != null) {
+            trace = new NativeTrace(uc, id, machine.memory(), cr3, options);
+            dropTranslations();
+        }
     }
 
     @Override
@@ -332,6 +445,26 @@ final class UnicornVcpu implements Vcpu {
     @Override
     public void flushTlb() {
         uc.flushTlb();
+    }
+
+    /** Guest breakpoints are checked by the native run loop's block hook (counting CPUs only). */
+    @Override
+    public void setBreakpoints(long[] addresses) {
+        if (loop == null) {
+            Vcpu.super.setBreakpoints(addresses);
+            return;
+        }
+        loop.setBreakpoints(addresses);
+    }
+
+    @Override
+    public long readMsr(int msr) {
+        return uc.readMsr(msr);
+    }
+
+    @Override
+    public long breakpointHit() {
+        return loop == null ? 0 : loop.hit();
     }
 
     @Override

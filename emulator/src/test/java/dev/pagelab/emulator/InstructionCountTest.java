@@ -168,6 +168,85 @@ class InstructionCountTest {
     }
 
     @Test
+    void aBreakpointStopsBeforeItsInstructionEachTimeAndTheResumedRunGoesPastIt() {
+        try (Sandbox s = new Sandbox(4 << 20)) {
+            byte[] code = loop(1000);
+            long top = CODE + new Asm().movImm(RCX, 1000).movImm(RAX, 0).size();
+            s.loadCode(CODE, code);
+            try (Vcpu cpu = countingCpu(s)) {
+                cpu.setBreakpoints(new long[] {top});
+                VmExit first = cpu.run(0);
+                assertEquals(new VmExit.QuantumExpired(top), first);
+                assertEquals(top, cpu.breakpointHit());
+                assertEquals(2, cpu.instructions()); // the two moves; the breakpoint's add has not run
+                assertEquals(new VmExit.QuantumExpired(top), cpu.run(0)); // one pass of the loop, then again
+                assertEquals(5, cpu.instructions());
+                assertEquals(1, cpu.get(Register.RAX));
+                cpu.setBreakpoints(new long[0]);
+                assertInstanceOf(VmExit.Syscall.class, cpu.run(0));
+                assertEquals(0, cpu.breakpointHit());
+                assertEquals(3003, cpu.instructions());
+            }
+        }
+    }
+
+    /**
+     * Small budgets (as the explorer's) with a breakpoint inside the first block and at the loop's
+     * top: every run stops where an instruction-by-instruction check would (the budget first, then
+     * the breakpoint, never at a run's first instruction), with the same counts.
+     */
+    @Test
+    void breakpointsAndSmallBudgetsStopWhereAPerInstructionCheckWould() {
+        int n = 10;
+        long top = CODE + new Asm().movImm(RCX, n).movImm(RAX, 0).size();
+        int syscallIndex = 2 + 3 * n; // mov, mov, (add, dec, jnz) * n, syscall
+        for (long budget : new long[] {1, 2, 3, 4, 5, 7, 9, 100, 0}) {
+            try (Sandbox s = new Sandbox(4 << 20)) {
+                s.loadCode(CODE, loop(n));
+                try (Vcpu cpu = countingCpu(s)) {
+                    cpu.setBreakpoints(new long[] {top});
+                    int pos = 0; // the model: index of the next instruction
+                    for (int run = 0; ; run++) {
+                        String where = "budget " + budget + ", run " + run;
+                        assertTrue(run < 200, where);
+                        int executed = 0;
+                        long expectedHit = 0;
+                        boolean syscall = false;
+                        while (true) {
+                            if (budget > 0 && executed == budget) {
+                                break;
+                            }
+                            boolean atTop = pos >= 2 && pos < syscallIndex && (pos - 2) % 3 == 0;
+                            if (executed > 0 && atTop) {
+                                expectedHit = top;
+                                break;
+                            }
+                            executed++;
+                            if (pos++ == syscallIndex) {
+                                syscall = true;
+                                break;
+                            }
+                        }
+                        VmExit exit = cpu.run(budget);
+                        assertEquals(pos, cpu.instructions(), where);
+                        assertEquals(expectedHit, cpu.breakpointHit(), where);
+                        if (syscall) {
+                            assertInstanceOf(VmExit.Syscall.class, exit, where);
+                            break;
+                        }
+                        VmExit.QuantumExpired q = assertInstanceOf(VmExit.QuantumExpired.class, exit, where);
+                        if (expectedHit != 0) {
+                            assertEquals(top, q.rip(), where);
+                        }
+                        assertEquals(0, cpu.get(Register.RFLAGS) & TF, where);
+                    }
+                    assertEquals(n, cpu.get(Register.RAX));
+                }
+            }
+        }
+    }
+
+    @Test
     void aCpuWithoutCountingSaysSo() {
         try (Sandbox s = new Sandbox(4 << 20)) {
             s.loadCode(CODE, loop(3));

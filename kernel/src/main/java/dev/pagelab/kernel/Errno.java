@@ -11,6 +11,8 @@ public final class Errno extends RuntimeException {
             EACCES = 13, EFAULT = 14, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, EINVAL = 22, EMFILE = 24,
             EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EROFS = 30, ERANGE = 34, ENAMETOOLONG = 36, ENOSYS = 38,
             ETIMEDOUT = 110;
+    public static final int ESRCH = 3, E2BIG = 7, ENOEXEC = 8, ECHILD = 10, EXDEV = 18, ENOTTY = 25, EPIPE = 32,
+            ENOTEMPTY = 39, ELOOP = 40, EBUSY = 16, ENODEV = 19, EOPNOTSUPP = 95;
 
     private final int errno; // immutable
 
@@ -48,6 +50,18 @@ public final class Errno extends RuntimeException {
             case ENAMETOOLONG -> "ENAMETOOLONG";
             case ENOSYS -> "ENOSYS";
             case ETIMEDOUT -> "ETIMEDOUT";
+            case ESRCH -> "ESRCH";
+            case E2BIG -> "E2BIG";
+            case ENOEXEC -> "ENOEXEC";
+            case ECHILD -> "ECHILD";
+            case EXDEV -> "EXDEV";
+            case ENOTTY -> "ENOTTY";
+            case EPIPE -> "EPIPE";
+            case ENOTEMPTY -> "ENOTEMPTY";
+            case ELOOP -> "ELOOP";
+            case EBUSY -> "EBUSY";
+            case ENODEV -> "ENODEV";
+            case EOPNOTSUPP -> "EOPNOTSUPP";
             default -> "errno " + errno;
         };
     }

@@ -24,6 +24,7 @@ import dev.pagelab.kernel.proc.ElfFile;
 import dev.pagelab.kernel.proc.Exec;
 import dev.pagelab.kernel.proc.ExitStatus;
 import dev.pagelab.kernel.proc.Process;
+import dev.pagelab.kernel.proc.ProcessTable;
 import dev.pagelab.kernel.proc.UserThread;
 import dev.pagelab.kernel.sched.SchedPoint;
 import dev.pagelab.kernel.sched.Scheduler;
@@ -46,10 +47,11 @@ public final class Kernel implements Tlb, AutoCloseable {
     /** How to build and run the machine. Change one field with the {@code withX} methods. */
     public record Options(long memoryBytes, int cpus, long quantum, long maxInstructions, Path hostDir,
                           InputStream stdin, OutputStream stdout, OutputStream stderr, KernelConfig config,
-                          Path disk, boolean checkDurability, long crashAtInstruction, boolean check) {
+                          Path disk, boolean checkDurability, long crashAtInstruction, boolean check,
+                          Strategy strategy, DiskFilesystem.Tunables tunables) {
         public static Options defaults(InputStream in, OutputStream out, OutputStream err) {
             return new Options(256L << 20, 1, 200_000, 0, null, in, out, err, KernelConfig.LINUX_2_6_30, null, false,
-                    0, false);
+                    0, false, Strategy.ROUND_ROBIN, DiskFilesystem.Tunables.DEFAULT);
         }
 
         /** The mutable twin of Options that the {@code withX} methods edit a copy of. */
@@ -61,6 +63,8 @@ public final class Kernel implements Tlb, AutoCloseable {
             OutputStream stdout, stderr;
             KernelConfig config;
             boolean checkDurability, check;
+            Strategy strategy;
+            DiskFilesystem.Tunables tunables;
         }
 
         private Options with(java.util.function.Consumer<Change> edit) {
@@ -78,9 +82,27 @@ public final class Kernel implements Tlb, AutoCloseable {
             c.checkDurability = checkDurability;
             c.crashAtInstruction = crashAtInstruction;
             c.check = check;
+            c.strategy = strategy;
+            c.tunables = tunables;
             edit.accept(c);
             return new Options(c.memoryBytes, c.cpus, c.quantum, c.maxInstructions, c.hostDir, c.stdin, c.stdout,
-                    c.stderr, c.config, c.disk, c.checkDurability, c.crashAtInstruction, c.check);
+                    c.stderr, c.config, c.disk, c.checkDurability, c.crashAtInstruction, c.check, c.strategy,
+                    c.tunables);
+        }
+
+        /** Virtual CPUs, each its own engine (and TLB) on the shared physical memory. */
+        public Options withCpus(int n) {
+            return with(c -> c.cpus = n);
+        }
+
+        /** Who runs next at each scheduling point (default: round-robin without kernel preemption). */
+        public Options withStrategy(Strategy s) {
+            return with(c -> c.strategy = s);
+        }
+
+        /** The periods of the flusher and the journal. */
+        public Options withTunables(DiskFilesystem.Tunables t) {
+            return with(c -> c.tunables = t);
         }
 
         /** The disk image to create or reuse (null: a fresh temporary image for this run). */
@@ -143,8 +165,12 @@ public final class Kernel implements Tlb, AutoCloseable {
         }
     }
 
+    /** What one kernel entry (system call or page fault) costs of a thread's time slice, in ns. */
+    static final long KERNEL_ENTRY_COST = 1_000;
+
     private final Options options; // immutable
-    private final Machine machine; // owned
+    private final Machine machine; // owned unless borrowed
+    private final boolean borrowedMachine; // immutable: the machine outlives this kernel (exploration)
     private final FrameAllocator frames; // immutable reference
     private final Scheduler scheduler; // immutable reference
     private final Memory memory; // immutable reference
@@ -160,33 +186,60 @@ public final class Kernel implements Tlb, AutoCloseable {
     private long instructions; // retired by all CPUs; guarded by the baton
     private final long[] lastCount; // each CPU's count when last accounted; guarded by the baton
     private int nextId = 1; // pids and tids; guarded by the baton
+    private final ProcessTable processes = new ProcessTable(); // immutable reference
+    private boolean keepTranslatedCode; // see keepTranslatedCode(); guarded by the baton
+    private java.util.function.LongUnaryOperator budgetHook = q -> q; // set before run(); guarded by the baton
 
     public Kernel(Options options) throws BootException {
+        this(options, null);
+    }
+
+    /**
+     * Boots on {@code reuse} if given: a machine of {@code options.memoryBytes()} that an earlier
+     * kernel ran on and closed. Its engines keep their state (only the TLBs and translated code are
+     * dropped) and its RAM is not cleared: every frame is zeroed or overwritten when it is
+     * allocated, so nothing of the earlier run can be seen. What makes exploration cheap.
+     */
+    public Kernel(Options options, Machine reuse) throws BootException {
         if (options.cpus() < 1) {
             throw new IllegalArgumentException("Kernel: need at least one CPU");
         }
+        if (reuse != null && reuse.memory().size() != options.memoryBytes()) {
+            throw new IllegalArgumentException("Kernel: the machine to reuse has " + reuse.memory().size()
+                    + " bytes of RAM, the options ask for " + options.memoryBytes());
+        }
         this.options = options;
-        this.machine = new Machine(options.memoryBytes());
+        this.borrowedMachine = reuse != null;
+        this.machine = reuse != null ? reuse : new Machine(options.memoryBytes());
         this.frames = new FrameAllocator(machine.memory(), machine.firstFreeFrame());
-        this.scheduler = new Scheduler(Strategy.ROUND_ROBIN);
+        this.scheduler = new Scheduler(options.strategy());
         this.pageLock = new PageLock(scheduler);
         this.writeback = new PageWriteback(options.config(), scheduler, pageLock);
         this.rmap = new Rmap(options.config(), this, writeback);
         this.memory = new Memory(frames, this, writeback);
         this.uaccess = new UserAccess(memory);
+        List<Vcpu> existing = machine.cpus();
         for (int i = 0; i < options.cpus(); i++) {
-            cpus.add(machine.createVcpu(true));
+            cpus.add(i < existing.size() ? existing.get(i) : machine.createVcpu(true));
         }
         this.cpuOwner = new UserThread[options.cpus()];
         this.lastCount = new long[options.cpus()];
+        for (Vcpu cpu : cpus) {
+            lastCount[cpu.id()] = cpu.instructions();
+            if (borrowedMachine) {
+                cpu.setPageTableRoot(machine.idleRoot());
+                cpu.flushTlb();
+            }
+        }
         this.hostDirectory = new HostDirectory(options.hostDir(), frames);
         try {
-            this.storage = Storage.attach(options.disk(), scheduler, memory, options.config(), options.checkDurability());
+            this.storage = Storage.attach(options.disk(), scheduler, memory, options.config(), options.checkDurability(),
+                    options.tunables());
         } catch (java.io.IOException e) {
-            machine.close();
+            closeMachine();
             throw new BootException("disk image: " + e.getMessage());
         } catch (BootException e) {
-            machine.close();
+            closeMachine();
             throw e;
         }
         this.syscalls = new Syscalls(this);
@@ -204,6 +257,18 @@ public final class Kernel implements Tlb, AutoCloseable {
     public Options options() { return options; }
     public DiskFilesystem filesystem() { return storage.sb; }
     public Path diskImage() { return storage.image(); }
+    public ProcessTable processes() { return processes; }
+    public DurabilityOracle oracle() { return storage.oracle; }
+
+    /**
+     * A debugger's say over each guest run: {@code hook} gets the budget the kernel chose and
+     * returns the one to use (the shell's {@code stepi N} runs exactly N instructions). Called by
+     * the running task just before it enters guest code, with the machine otherwise stopped, so it
+     * may block like a {@link dev.pagelab.kernel.sched.KernelEvents} observer. Set before {@link #run}.
+     */
+    public void setBudgetHook(java.util.function.LongUnaryOperator hook) {
+        this.budgetHook = hook;
+    }
 
     /** Loads {@code executable} as process 1, runs it to the end, and tears everything down. */
     public Result run(Path executable, List<String> argv, List<String> envp) throws ElfException, IOException {
@@ -211,9 +276,11 @@ public final class Kernel implements Tlb, AutoCloseable {
         HostFile exe = hostDirectory.inode(executable.toAbsolutePath().normalize());
         MmStruct mm = new MmStruct(frames, machine, scheduler);
         Process process = new Process(nextId++, executable.getFileName().toString(), mm, scheduler);
+        processes.add(process);
         process.files().install(Console.input(options.stdin()));
         process.files().install(Console.output(options.stdout()));
         process.files().install(Console.output(options.stderr()));
+        process.setExecutable(process.name(), exe, executable.toString(), mm);
         UserThread main = new UserThread(process.pid(), process, null);
         process.threads().add(main);
         main.setTask(scheduler.spawn(process.name(), () -> {
@@ -236,7 +303,21 @@ public final class Kernel implements Tlb, AutoCloseable {
         } else if (options.check()) {
             problems.addAll(storage.endOfRunChecks(writeback));
         }
+        scheduler.hashEvent(process.exitStatus().shellStatus(), storage.oracle.violations().size(), problems.size());
         return new Result(process.exitStatus(), stats(), storage.oracle.violations(), problems);
+    }
+
+    /** A new pid (pids and tids share one counter). */
+    public int allocPid() {
+        return nextId++;
+    }
+
+    /** Starts {@code process}'s main thread (tid = pid) with {@code registers} (fork). */
+    public UserThread spawnProcess(Process process, long[] registers) {
+        UserThread t = new UserThread(process.pid(), process, registers);
+        process.threads().add(t);
+        t.setTask(scheduler.spawn(process.name(), () -> userLoop(t)));
+        return t;
     }
 
     /** Creates a thread of {@code process} starting with {@code registers} (clone). */
@@ -251,11 +332,15 @@ public final class Kernel implements Tlb, AutoCloseable {
     private void userLoop(UserThread t) {
         Process p = t.process();
         while (!p.exiting()) {
+            if (syscalls.doSignal(t)) {
+                break;
+            }
             Vcpu cpu = ensureOnCpu(t);
-            long budget = budget();
+            long budget = scheduler.budget(budget(t));
             scheduler.events().guestEnter(t.task(), cpu.id(), budget);
             VmExit exit = cpu.run(budget);
             long retired = account(cpu);
+            t.chargeSlice(retired);
             scheduler.events().guestExit(t.task(), cpu.id(), exit, retired);
             if (limitReached(p)) {
                 break;
@@ -265,15 +350,22 @@ public final class Kernel implements Tlb, AutoCloseable {
         exitThread(t);
     }
 
-    private long budget() {
-        long q = options.quantum();
+    /**
+     * The most {@code t} may run now: what is left of its time slice, cut to the instruction limit
+     * and the crash point. The strategy may choose less.
+     */
+    private long budget(UserThread t) {
+        if (t.sliceLeft() <= 0) {
+            t.refillSlice(options.quantum());
+        }
+        long q = t.sliceLeft();
         if (options.maxInstructions() > 0) {
             q = Math.min(q, Math.max(1, options.maxInstructions() - instructions));
         }
         if (options.crashAtInstruction() > 0 && !storage.crashed()) {
             q = Math.min(q, Math.max(1, options.crashAtInstruction() - instructions));
         }
-        return q;
+        return Math.max(1, Math.min(q, budgetHook.applyAsLong(q)));
     }
 
     /** Adds what {@code cpu} retired since last time to the totals and the clock; returns it. */
@@ -282,11 +374,16 @@ public final class Kernel implements Tlb, AutoCloseable {
         long ran = now - lastCount[cpu.id()];
         lastCount[cpu.id()] = now;
         instructions += ran;
-        scheduler.advanceClock(ran);
+        scheduler.retired(ran);
         return ran;
     }
 
     private boolean limitReached(Process p) {
+        if (options.crashAtInstruction() > 0 && storage.crashed()) {
+            // another process's thread pulled the plug: every process stops with it
+            p.beginExit(ExitStatus.killed(ExitStatus.SIGKILL, "crashed: simulated power loss"));
+            return true;
+        }
         if (options.crashAtInstruction() > 0 && instructions >= options.crashAtInstruction() && !storage.crashed()) {
             storage.crash();
             p.beginExit(ExitStatus.killed(ExitStatus.SIGKILL, "crashed: simulated power loss after "
@@ -308,18 +405,47 @@ public final class Kernel implements Tlb, AutoCloseable {
                 scheduler.events().syscallEntry(t.task(), cpu, sc);
                 scheduler.point(SchedPoint.SYSCALL_ENTRY);
                 long result = syscalls.dispatch(t, sc);
+                scheduler.hashEvent(sc.number(), result, t.tid());
                 if (result != Syscalls.NO_RETURN) {
                     scheduler.events().syscallExit(t.task(), cpu, sc, result);
                 }
                 if (result != Syscalls.NO_RETURN && !t.process().exiting()) {
                     ensureOnCpu(t).set(Register.RAX, result);
                 }
+                tickAfterKernelEntry(t);
             }
-            case VmExit.PageFault pf -> doPageFault(t, pf);
-            case VmExit.QuantumExpired q -> scheduler.point(SchedPoint.QUANTUM_END);
+            case VmExit.PageFault pf -> {
+                doPageFault(t, pf);
+                tickAfterKernelEntry(t);
+            }
+            case VmExit.QuantumExpired q -> {
+                scheduler.guestStoppedAt(q.rip());
+                if (t.sliceLeft() <= 0) {
+                    t.refillSlice(options.quantum());
+                    scheduler.point(SchedPoint.QUANTUM_END);
+                } else {
+                    scheduler.point(SchedPoint.PREEMPT);
+                }
+            }
             case VmExit.CpuException ce -> fatalException(t, ce);
             case VmExit.Halt h -> kill(t, ExitStatus.SIGSEGV, String.format(
                     "killed: SIGSEGV (jumped into the machine's exit page at rip 0x%x)", h.rip()));
+        }
+    }
+
+    /**
+     * The timer tick as seen on return to user mode: kernel work is charged to the thread's slice
+     * (a flat {@link #KERNEL_ENTRY_COST} per entry; unlike Linux, kernel time is not measured), so a
+     * thread that makes many system calls still loses the CPU when its slice is used up.
+     */
+    private void tickAfterKernelEntry(UserThread t) {
+        if (t.process().exiting()) {
+            return;
+        }
+        t.chargeSlice(KERNEL_ENTRY_COST);
+        if (t.sliceLeft() <= 0) {
+            t.refillSlice(options.quantum());
+            scheduler.point(SchedPoint.QUANTUM_END);
         }
     }
 
@@ -336,6 +462,7 @@ public final class Kernel implements Tlb, AutoCloseable {
             mm.mmapSem.upRead();
         }
         scheduler.events().pageFaultDone(t.task(), cpu, pf, r.getClass().getSimpleName());
+        scheduler.hashEvent(pf.address(), pf.errorCode(), r.getClass().getSimpleName().hashCode());
         switch (r) {
             case FaultResult.Handled h -> { }
             case FaultResult.SigSegv s -> kill(t, ExitStatus.SIGSEGV, String.format(
@@ -362,7 +489,7 @@ public final class Kernel implements Tlb, AutoCloseable {
         t.process().beginExit(ExitStatus.killed(signal, report));
     }
 
-    static String signalName(int signal) {
+    public static String signalName(int signal) {
         return switch (signal) {
             case ExitStatus.SIGILL -> "SIGILL";
             case ExitStatus.SIGBUS -> "SIGBUS";
@@ -401,6 +528,11 @@ public final class Kernel implements Tlb, AutoCloseable {
         return t.tid() % cpus.size();
     }
 
+    /** The user thread whose registers CPU {@code cpu} holds (null: none); the others' are saved. */
+    public UserThread cpuOwner(int cpu) {
+        return cpuOwner[cpu];
+    }
+
     /** The virtual CPUs, by number. */
     public List<Vcpu> cpus() {
         return List.copyOf(cpus);
@@ -432,19 +564,23 @@ public final class Kernel implements Tlb, AutoCloseable {
             }
             exitMmap(p.mm());
             p.files().closeAll();
-            if (!storage.crashed()) {
-                storage.sb.syncAll();
+            syscalls.exitNotify(p);
+            if (processes.live() == 0) {
+                if (!storage.crashed()) {
+                    storage.sb.syncAll();
+                }
+                storage.sb.shutdownThreads();
             }
-            storage.sb.shutdownThreads();
         }
         scheduler.exit();
     }
 
-    /** exit_mmap: zaps every VMA and frees the page tables. */
-    private void exitMmap(MmStruct mm) {
+    /** exit_mmap: zaps every VMA and frees the page tables (exit, and exec's old mm). */
+    public void exitMmap(MmStruct mm) {
         mm.mmapSem.downWrite();
         try {
             for (Vma v : mm.vmas()) {
+                memory.checkDirtyPtes(mm, v, v.start(), v.end(), "exit_mmap");
                 memory.zapPteRange(mm, v, v.start(), v.end());
                 mm.detachRange(v.start(), v.end());
             }
@@ -470,8 +606,33 @@ public final class Kernel implements Tlb, AutoCloseable {
         }
     }
 
+    /**
+     * Exploration re-runs one static program on one machine many times: its code pages hold the
+     * same bytes at the same virtual addresses in every run, so code translated in one run is
+     * right in the next, and the engines keep it (a translation flush costs milliseconds per CPU,
+     * more than a whole run of a small scenario). Unlike plain runs, freeing a code frame then
+     * does not flush translated code. Only for programs that never map other code.
+     */
+    public void keepTranslatedCode() {
+        keepTranslatedCode = true;
+    }
+
+    /**
+     * execve is loading another program: code at the same addresses may now differ, so translated
+     * code is dropped from here on as in a plain run (and once now), whatever keepTranslatedCode said.
+     */
+    public void execStarted() {
+        if (keepTranslatedCode) {
+            keepTranslatedCode = false;
+            flushCodeCaches();
+        }
+    }
+
     @Override
     public void flushCodeCaches() {
+        if (keepTranslatedCode) {
+            return;
+        }
         for (Vcpu cpu : cpus) {
             cpu.flushTranslationCache();
         }
@@ -499,6 +660,17 @@ public final class Kernel implements Tlb, AutoCloseable {
     @Override
     public void close() {
         storage.close();
-        machine.close();
+        closeMachine();
+    }
+
+    /** Closes the machine, or hands a borrowed one back idle (CPUs on the idle page tables). */
+    private void closeMachine() {
+        if (!borrowedMachine) {
+            machine.close();
+            return;
+        }
+        for (Vcpu cpu : cpus) {
+            cpu.setPageTableRoot(machine.idleRoot());
+        }
     }
 }

@@ -28,6 +28,11 @@ public final class Asm {
         return this;
     }
 
+    /** Instruction bytes the assembler has no method for (encodings written out in the caller). */
+    public Asm raw(int... bytes) {
+        return b(bytes);
+    }
+
     private Asm imm32(long v) {
         return b((int) v & 0xff, (int) (v >> 8) & 0xff, (int) (v >> 16) & 0xff, (int) (v >> 24) & 0xff);
     }

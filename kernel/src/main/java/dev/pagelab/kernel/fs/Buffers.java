@@ -57,6 +57,12 @@ public final class Buffers {
         }
     }
 
+    /** wait_on_buffer: sleeps until nobody holds BH_Lock (a write in flight has completed). */
+    public void waitOnBuffer(BufferHead bh) {
+        lockBuffer(bh);
+        unlockBuffer(bh);
+    }
+
     /** test_set_buffer_locked: takes BH_Lock if free; never sleeps. */
     public boolean trylockBuffer(BufferHead bh) {
         return !bh.testAndSet(BufferHead.BH_LOCK);

@@ -81,16 +81,55 @@ public final class DiskFilesystem {
 
     // ---- names ---------------------------------------------------------------------------------
 
-    /** True if {@code name} exists in the root directory. */
+    /** True if {@code name} (a path) exists on the disk. */
     public boolean exists(String name) {
         return fs.lookup(strip(name)) >= 0;
+    }
+
+    /** The root directory's entries, in slot order (getdents64). */
+    public List<PagelabFs.DirEntry> list() {
+        return fs.list();
+    }
+
+    /** The entries of directory {@code path}, in slot order (getdents64). */
+    public List<PagelabFs.DirEntry> list(String path) {
+        return fs.list(strip(path));
+    }
+
+    /** True if {@code path} names a directory on the disk ("/" included). */
+    public boolean isDirectory(String path) {
+        String n = strip(path);
+        return n.isEmpty() || fs.isDirectory(n);
+    }
+
+    /** The inode number of {@code path} on the disk (1 for the root), or -1. */
+    public int ino(String path) {
+        return fs.lookup(strip(path));
+    }
+
+    /** mkdir(2): a new empty directory (parents must exist). */
+    public void mkdir(String path) {
+        try {
+            fs.mkdir(strip(path));
+        } catch (FsException e) {
+            throw new Errno(e.errno());
+        }
+    }
+
+    /** rmdir(2): an empty directory. */
+    public void rmdir(String path) {
+        try {
+            fs.rmdir(strip(path));
+        } catch (FsException e) {
+            throw new Errno(e.errno());
+        }
     }
 
     /** open(2) on the flat root directory: O_CREAT, O_EXCL, O_TRUNC, O_APPEND. */
     public OpenFile open(String name, int flags) {
         String n = strip(name);
-        if (n.isEmpty() || n.contains("/")) {
-            throw new Errno(n.isEmpty() ? Errno.EISDIR : Errno.ENOENT);
+        if (n.isEmpty() || fs.isDirectory(n)) {
+            throw new Errno(Errno.EISDIR);
         }
         int ino = fs.lookup(n);
         if (ino >= 0 && (flags & OpenFile.O_CREAT) != 0 && (flags & OpenFile.O_EXCL) != 0) {
@@ -117,15 +156,15 @@ public final class DiskFilesystem {
         }
     }
 
+    /** "/a/./b/" -> "a/b": the path relative to the root, as pfs names it. */
     private static String strip(String name) {
-        String n = name;
-        while (n.startsWith("/")) {
-            n = n.substring(1);
+        StringBuilder out = new StringBuilder();
+        for (String p : name.split("/")) {
+            if (!p.isEmpty() && !p.equals(".")) {
+                out.append(out.isEmpty() ? "" : "/").append(p);
+            }
         }
-        while (n.startsWith("./")) {
-            n = n.substring(2);
-        }
-        return n;
+        return out.toString();
     }
 
     private DiskInode iget(int ino, String name) {
@@ -150,6 +189,42 @@ public final class DiskFilesystem {
         evict(ino, inode);
     }
 
+    /**
+     * rename(2) in the root directory. An existing target is unlinked first; unlike Linux, the
+     * replacement is therefore not atomic across a power loss (a crash between the two steps
+     * leaves the target gone and the source under its old name). A target that is still open
+     * or mapped cannot be replaced (EBUSY).
+     */
+    public void rename(String from, String to) {
+        String f = strip(from), t = strip(to);
+        if (fs.lookup(f) < 0) {
+            throw new Errno(Errno.ENOENT);
+        }
+        if (f.equals(t)) {
+            return;
+        }
+        int target = fs.lookup(t);
+        if (target >= 0 && (fs.isDirectory(t) || fs.isDirectory(f))) {
+            throw new Errno(fs.isDirectory(t) ? Errno.EISDIR : Errno.ENOTDIR); // unlike Linux: no replacing of directories
+        }
+        if (target >= 0) {
+            DiskInode open = inodes.get(target);
+            if (open != null && (open.openCount > 0 || !open.addressSpace().iMmap().isEmpty())) {
+                throw new Errno(Errno.EBUSY);
+            }
+            evict(target, open);
+        }
+        try {
+            fs.rename(f, t);
+        } catch (FsException e) {
+            throw new Errno(e.errno());
+        }
+        DiskInode moved = inodes.get(fs.lookup(t));
+        if (moved != null) {
+            moved.rename(t);
+        }
+    }
+
     private void evict(int ino, DiskInode inode) {
         if (inode != null) {
             inode.truncate(0);
@@ -157,14 +232,10 @@ public final class DiskFilesystem {
             inodes.remove(ino);
         }
         try {
-            fs.unlink(inode != null ? inode.name() : nameOf(ino));
+            fs.unlink(fs.pathOf(ino));
         } catch (FsException e) {
             throw new Errno(e.errno());
         }
-    }
-
-    private String nameOf(int ino) {
-        return fs.list().stream().filter(e -> e.ino() == ino).map(PagelabFs.DirEntry::name).findFirst().orElse("");
     }
 
     /** The last close of an open file; an unlinked, unmapped inode goes now (iput). */
@@ -180,14 +251,37 @@ public final class DiskFilesystem {
     /**
      * do_fsync: filemap_fdatawrite, the filesystem's metadata (already synchronous here),
      * filemap_fdatawait; with --check-durability the oracle verifies the promise on the disk.
+     * What is judged is what the kernel promised: the file's bytes as they were when the call
+     * began, except pages a fault is still dirtying (pte made writable, set_page_dirty not yet
+     * called: a store through it is not a completed write yet; on 2.6.5, pages changed only through
+     * dirty ptes, which fsync never promised) and blocks written out during the
+     * call (their data is what the page held then; if it differs, the byte changed during the
+     * call and the newer value stands), and bytes a truncation during the call discarded.
      */
     public void fsync(DiskInode inode, String call) {
-        byte[] atCall = oracle.checking() ? inode.cachedContents() : null;
+        byte[] atCall = null;
+        java.util.Set<Long> dirtying = java.util.Set.of();
+        long firstWrite = disk.nextWriteId();
+        int shrinkMark = inode.shrinkCount();
+        if (oracle.checking()) {
+            atCall = inode.cachedContents();
+            dirtying = inode.addressSpace().pages().stream()
+                    .filter(p -> p.dirtyingFaults() > 0 || writeback.dirtyOnlyInPtes(p))
+                    .map(p -> p.index()).collect(java.util.stream.Collectors.toSet());
+        }
         AddressSpace mapping = inode.addressSpace();
         writeback.filemapFdatawrite(mapping, call);
         writeback.filemapFdatawait(mapping);
         if (atCall != null) {
-            oracle.fsyncReturned(call, inode, atCall, inode.cachedContents(), fs.readFile(inode.diskIno()));
+            int ino = inode.diskIno();
+            oracle.fsyncReturned(call, ino, inode.name(), atCall, dirtying, inode.cachedContents(), fs.readFile(ino),
+                    off -> {
+                        if (off >= inode.lowestSizeSince(shrinkMark)) {
+                            return true; // a truncation during the call discarded it
+                        }
+                        long blk = fs.bmap(ino, off / BufferHead.SIZE);
+                        return blk != 0 && disk.lastCompletedWrite(blk) >= firstWrite;
+                    });
         }
     }
 

@@ -20,6 +20,7 @@ public final class DiskInode extends Inode {
     private long size; // i_size; guarded by the baton (i_mutex)
     int openCount; // open files referring to this inode; guarded by the baton
     boolean unlinked; // the name is gone; blocks are freed at the last close
+    private final java.util.List<Long> shrinks = new java.util.ArrayList<>(); // new sizes of every truncate down; guarded by the baton
 
     DiskInode(int ino, String name, long size, DiskFilesystem sb) {
         super(ino, name, sb.frames());
@@ -135,11 +136,22 @@ public final class DiskInode extends Inode {
 
     // ---- a_ops ---------------------------------------------------------------------------------
 
-    /** ->set_page_dirty (__set_page_dirty_buffers): every buffer of the page, then the page. */
+    /**
+     * ->set_page_dirty (__set_page_dirty_buffers): every buffer of the page, then the page. The
+     * mm calls it for stores made through a mapping (the fault's set_page_dirty, R2's re-dirty in
+     * clear_page_dirty_for_io, zap_pte_range). On the delayed-allocation filesystem every buffer
+     * it dirties must already carry the reservation ->page_mkwrite made for this dirtying: it
+     * cannot make one itself ("->set_page_dirty ... cannot block or fail", seed 001), so a
+     * buffer without one is the metadata loss R5 is about, reported to the oracle here.
+     */
     @Override
     public void setPageDirty(Page page) {
+        boolean delalloc = sb.config().pageMkwrite();
         for (BufferHead bh : Buffers.pageBuffers(page)) {
             if (bh.fileOffset() < size) {
+                if (delalloc && !bh.test(BufferHead.BH_RESERVED)) {
+                    sb.oracle().dirtyWithoutReservation(this, bh, false);
+                }
                 bh.set(BufferHead.BH_DIRTY);
             }
         }
@@ -147,8 +159,22 @@ public final class DiskInode extends Inode {
     }
 
     /**
-     * ->page_mkwrite (block_page_mkwrite): reserves blocks for the page's holes before it becomes
-     * writable through a shared mapping. With R5 it returns with the page still locked.
+     * ->page_mkwrite, on the delayed-allocation filesystem only (ext3 has none: the mm does not
+     * call it there). Modelled on block_page_mkwrite (2.6.2x fs/buffer.c):
+     * <pre>
+     *   lock_page(page);
+     *   size = i_size_read(inode);
+     *   if ((page-&gt;mapping != inode-&gt;i_mapping) || (page_offset(page) &gt; size))
+     *       goto out_unlock;                   // page got truncated out from underneath us
+     *   end = (page wholly inside EOF) ? PAGE_CACHE_SIZE : size &amp; ~PAGE_CACHE_MASK;
+     *   ret = block_prepare_write(page, 0, end, get_block);   // reserve
+     *   if (!ret) ret = block_commit_write(page, 0, end);      // mark_buffer_dirty: page dirty
+     * out_unlock:
+     *   unlock_page(page);                     // 2.6.30: return VM_FAULT_LOCKED instead
+     * </pre>
+     * Every buffer inside EOF gets a reservation for this dirtying (like btrfs's
+     * btrfs_delalloc_reserve_space, or the write state ceph and NFS attach; unlike ext4, which
+     * reserves only for holes) and is dirtied. With R5 it returns with the page still locked.
      */
     @Override
     public MkwriteResult pageMkwrite(Page page) {
@@ -158,16 +184,21 @@ public final class DiskInode extends Inode {
             sb.pageLock().unlockPage(page);
             return page.mapping() != mapping() ? MkwriteResult.RETRY : MkwriteResult.SIGBUS;
         }
-        try {
-            for (BufferHead bh : Buffers.pageBuffers(page)) {
-                if (bh.fileOffset() < size) {
-                    reserveIfHole(bh);
-                    bh.set(BufferHead.BH_UPTODATE);
+        BufferHead[] bhs = Buffers.pageBuffers(page);
+        for (BufferHead bh : bhs) {
+            if (bh.fileOffset() < size && !bh.test(BufferHead.BH_RESERVED)) {
+                if (!sb.fs().reserve(1)) {
+                    sb.pageLock().unlockPage(page);
+                    return MkwriteResult.SIGBUS; // VM_FAULT_SIGBUS: no space
                 }
+                bh.set(BufferHead.BH_RESERVED);
             }
-        } catch (Errno e) {
-            sb.pageLock().unlockPage(page);
-            return MkwriteResult.SIGBUS;
+        }
+        for (BufferHead bh : bhs) {
+            if (bh.fileOffset() < size) {
+                bh.set(BufferHead.BH_UPTODATE);
+                markBufferDirty(bh); // block_commit_write
+            }
         }
         if (sb.config().r5()) {
             return MkwriteResult.LOCKED;
@@ -177,33 +208,54 @@ public final class DiskInode extends Inode {
     }
 
     /**
-     * ->writepage (block_write_full_page): only dirty buffers are written. Background writeback
-     * that finds a buffer locked by someone else (the journal) skips it and redirties the page
-     * (redirty_page_for_writepage); integrity writeback waits for the lock. Reserved buffers get
-     * their block now, consuming the reservation. Called with the page locked and PG_dirty clear;
-     * unlocks it once the page is under writeback.
+     * ->writepage (Linux 2.6.x fs/buffer.c: __block_write_full_page). Called with the page locked
+     * and PG_dirty already cleared; unlocks it once the page is under writeback. Two passes, as
+     * Linux:
+     * <pre>
+     *   do {                                   // pass 1: map what is dirty
+     *       if (block &gt; last_block) { clear_buffer_dirty(bh); set_buffer_uptodate(bh); }
+     *       else if (!buffer_mapped(bh) &amp;&amp; buffer_dirty(bh)) get_block(inode, block, bh, 1);
+     *   } while (...);
+     *   do {                                   // pass 2: lock every MAPPED buffer
+     *       if (!buffer_mapped(bh)) continue;
+     *       if (wbc-&gt;sync_mode != WB_SYNC_NONE || !wbc-&gt;nonblocking) {
+     *           lock_buffer(bh);
+     *       } else if (test_set_buffer_locked(bh)) {
+     *           redirty_page_for_writepage(wbc, page);
+     *           continue;
+     *       }
+     *       if (test_clear_buffer_dirty(bh)) mark_buffer_async_write(bh);
+     *       else unlock_buffer(bh);
+     *   } while (...);
+     *   set_page_writeback(page); unlock_page(page); submit ...
+     * </pre>
+     * The lock comes before the dirty test: integrity writeback sleeps on a buffer the journal is
+     * writing even if the journal already cleaned it (so fsync cannot return before that write is
+     * on disk), and background writeback that finds ANY mapped buffer locked redirties the page
+     * (the path seed 003's window needs). Here background writeback is always non-blocking
+     * (pdflush's wbc->nonblocking).
      */
     @Override
     public void writePage(Page page, WritebackControl wbc) {
         BufferHead[] bhs = Buffers.pageBuffers(page);
-        BufferHead[] toWrite = new BufferHead[bhs.length];
-        int n = 0;
-        boolean skipped = false;
         for (BufferHead bh : bhs) {
             if (bh.fileOffset() >= size) {
                 bh.clear(BufferHead.BH_DIRTY); // past EOF: nothing to write
-                continue;
+            } else if (!bh.test(BufferHead.BH_MAPPED) && bh.test(BufferHead.BH_DIRTY) && !mapForWrite(bh)) {
+                continue; // get_block failed: the buffer was dropped (reported by mapForWrite)
             }
-            if (!bh.test(BufferHead.BH_DIRTY)) {
-                continue;
-            }
-            if (!mapForWrite(bh)) {
+        }
+        consumeReservations(bhs);
+        BufferHead[] toWrite = new BufferHead[bhs.length];
+        int n = 0;
+        for (BufferHead bh : bhs) {
+            if (!bh.test(BufferHead.BH_MAPPED) || bh.fileOffset() >= size) {
                 continue;
             }
             if (wbc.syncAll()) {
                 sb.buffers().lockBuffer(bh);
             } else if (!sb.buffers().trylockBuffer(bh)) {
-                skipped = true; // the journal has it: leave it dirty for later
+                sb.writeback().redirtyPageForWritepage(page); // the journal has it: try again later
                 continue;
             }
             if (bh.testAndClear(BufferHead.BH_DIRTY)) {
@@ -212,22 +264,42 @@ public final class DiskInode extends Inode {
                 sb.buffers().unlockBuffer(bh);
             }
         }
-        if (skipped) {
-            sb.writeback().redirtyPageForWritepage(page);
-        }
         sb.writeback().testSetPageWriteback(page);
         sb.pageLock().unlockPage(page);
         submitPage(page, toWrite, n);
     }
 
-    /** Maps a dirty buffer to a disk block, allocating a reserved hole; false on failure. */
+    /**
+     * Delayed allocation: the page is being written, so the reservations ->page_mkwrite (or
+     * write()) made for this dirtying are used up: the data goes to the place allocated now. A
+     * store through a mapping after this must fault and reserve again, which it does on a kernel
+     * whose clear_page_dirty_for_io write-protected the ptes first. Reservations of holes not
+     * yet mapped stay (their block is still to come).
+     */
+    private void consumeReservations(BufferHead[] bhs) {
+        if (!sb.config().pageMkwrite()) {
+            return;
+        }
+        for (BufferHead bh : bhs) {
+            if (bh.test(BufferHead.BH_MAPPED) && bh.testAndClear(BufferHead.BH_RESERVED)) {
+                sb.fs().release(1);
+            }
+        }
+    }
+
+    /**
+     * Maps a dirty buffer to a disk block, allocating a reserved hole; false on failure. ext3
+     * (ORDERED) allocates here what a store through a mapping dirtied (no ->page_mkwrite
+     * reserved it); on the delayed-allocation filesystem a dirty hole without its reservation
+     * breaks the invariant.
+     */
     private boolean mapForWrite(BufferHead bh) {
         if (bh.test(BufferHead.BH_MAPPED)) {
             return true;
         }
         boolean reserved = bh.testAndClear(BufferHead.BH_RESERVED);
-        if (!reserved) {
-            sb.oracle().dirtyWithoutReservation(this, bh);
+        if (!reserved && sb.config().pageMkwrite()) {
+            sb.oracle().dirtyWithoutReservation(this, bh, true);
         }
         try {
             long blk = sb.fs().allocBlock(diskIno(), bh.fileBlock());
@@ -268,19 +340,61 @@ public final class DiskInode extends Inode {
 
     /** Grows i_size (written to disk at once: metadata is synchronous here). */
     void setSize(long newSize) {
+        if (newSize > size && sb.config().isizeExtended()) {
+            pagecacheIsizeExtended(size, newSize);
+        }
         size = newSize;
         sb.fs().setSize(diskIno(), newSize);
     }
 
     /**
-     * truncate (vmtruncate + truncate_inode_pages): unmaps and drops cache pages wholly past the
-     * new size, zeroes the tail of a partial last page, then shrinks the file on disk.
+     * pagecache_isize_extended (Linux 3.18 mm/truncate.c, later than every seed; the switch
+     * {@code isizeExtended}): i_size grows from {@code from} to {@code to} and the page straddling
+     * {@code from} gets new blocks inside EOF; write-protect it so that the next store through a
+     * mapping faults and ->page_mkwrite covers the new part:
+     * <pre>
+     *   rounded_from = round_up(from, bsize);
+     *   if (to &lt;= rounded_from || !(rounded_from &amp; (PAGE_CACHE_SIZE - 1))) return;
+     *   page = find_lock_page(inode-&gt;i_mapping, from &gt;&gt; PAGE_CACHE_SHIFT);
+     *   if (!page) return;
+     *   if (page_mkclean(page)) set_page_dirty(page);
+     *   unlock_page(page);
+     * </pre>
+     * Unlike Linux, which runs it after i_size_write, it runs just before i_size grows (still
+     * under i_mutex), so that its set_page_dirty dirties only the buffers inside the old size,
+     * which ->page_mkwrite reserved; Linux's __set_page_dirty_buffers would dirty the new tail
+     * buffers too, and ext4 would allocate them at writeback without a reservation.
+     */
+    private void pagecacheIsizeExtended(long from, long to) {
+        long roundedFrom = (from + BufferHead.SIZE - 1) & ~(long) (BufferHead.SIZE - 1);
+        if (to <= roundedFrom || (roundedFrom & 0xfff) == 0) {
+            return;
+        }
+        Page page = mapping().peekPage(from >>> 12);
+        if (page == null) {
+            return;
+        }
+        sb.pageLock().lockPage(page);
+        if (page.mapping() == mapping() && sb.writeback().pageMkclean(page)) {
+            sb.writeback().setPageDirty(page);
+        }
+        sb.pageLock().unlockPage(page);
+    }
+
+    /**
+     * truncate, in vmtruncate's order: i_size_write first (so that a sync call running meanwhile
+     * no longer promises the bytes being cut, and a fault past the new end gets SIGBUS), then
+     * unmap_mapping_range and truncate_inode_pages (unmap and drop the cache pages wholly past the
+     * new size, zero the tail of a partial last page), then the filesystem's ->truncate frees the
+     * blocks on disk.
      */
     public void truncate(long newSize) {
         if (newSize >= size) {
             setSize(newSize);
             return;
         }
+        shrinks.add(newSize);
+        size = newSize; // i_size_write
         sb.unmapMappingRange(mapping(), (newSize + 0xfff) >>> 12);
         for (Page page : mapping().pages()) {
             if ((page.index() << 12) >= newSize) {
@@ -289,15 +403,24 @@ public final class DiskInode extends Inode {
                 zeroTail(page, (int) (newSize & 0xfff));
             }
         }
-        size = newSize;
-        sb.fs().setSize(diskIno(), newSize);
+        sb.fs().setSize(diskIno(), newSize); // ->truncate
     }
 
+    /**
+     * truncate_complete_page: waits for the page's writeback, and (block_invalidatepage's
+     * discard_buffer, lock_buffer) for any buffer write in flight, such as kjournald's: its
+     * block is about to be freed, and a late write of the old bytes must not land after that.
+     */
     private void dropPage(Page page) {
         sb.pageLock().lockPage(page);
         sb.pageLock().waitOnPageWriteback(page);
         if (page.test(Page.PG_DIRTY)) {
             sb.writeback().cancelDirtyPage(page);
+        }
+        for (BufferHead bh : Buffers.pageBuffers(page)) {
+            if (bh.test(BufferHead.BH_MAPPED)) {
+                sb.buffers().waitOnBuffer(bh);
+            }
         }
         for (BufferHead bh : Buffers.pageBuffers(page)) {
             if (bh.testAndClear(BufferHead.BH_RESERVED)) {
@@ -309,8 +432,19 @@ public final class DiskInode extends Inode {
         mapping().removePage(page);
     }
 
+    /**
+     * truncate_partial_page (wait_on_page_writeback, zero the tail, block_invalidatepage): a
+     * write of the old bytes still in flight, by writeback or by kjournald, must end before the
+     * on-disk layer zeroes the partial block and frees the rest, or it would bring them back.
+     */
     private void zeroTail(Page page, int from) {
         sb.pageLock().lockPage(page);
+        sb.pageLock().waitOnPageWriteback(page);
+        for (BufferHead bh : Buffers.pageBuffers(page)) {
+            if (bh.test(BufferHead.BH_MAPPED) && bh.fileOffset() + BufferHead.SIZE > (page.index() << 12) + from) {
+                sb.buffers().waitOnBuffer(bh);
+            }
+        }
         frames.memory().fill(page.physicalAddress() + from, PhysicalMemory.PAGE_SIZE - from, (byte) 0);
         for (BufferHead bh : Buffers.pageBuffers(page)) {
             if (bh.fileOffset() >= (page.index() << 12) + from && bh.testAndClear(BufferHead.BH_RESERVED)) {
@@ -322,6 +456,20 @@ public final class DiskInode extends Inode {
             }
         }
         sb.pageLock().unlockPage(page);
+    }
+
+    /** How many truncations down there have been (a mark for {@link #lowestSizeSince}). */
+    int shrinkCount() {
+        return shrinks.size();
+    }
+
+    /** The lowest size a truncation down set since {@code mark}, or Long.MAX_VALUE if none. */
+    long lowestSizeSince(int mark) {
+        long low = Long.MAX_VALUE;
+        for (int i = mark; i < shrinks.size(); i++) {
+            low = Math.min(low, shrinks.get(i));
+        }
+        return low;
     }
 
     /** The page-cache view of bytes [0, size): what the file holds right now. */

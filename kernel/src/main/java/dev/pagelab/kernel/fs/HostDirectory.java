@@ -49,6 +49,12 @@ public final class HostDirectory {
         return p != null && Files.isRegularFile(p);
     }
 
+    /** True if {@code name} names an existing host directory. */
+    public boolean isDirectory(String name) {
+        Path p = resolveOrNull(name);
+        return p != null && Files.isDirectory(p);
+    }
+
     /** Loads a host file as an inode (also used for the executable). */
     public HostFile inode(Path p) {
         HostFile f = inodes.get(p);

@@ -16,7 +16,7 @@ public abstract class Inode implements MappedFile, AddressSpaceOps {
     public static final int S_IFCHR = 0020000;
 
     private final long ino; // immutable
-    private final String name; // immutable
+    private String name; // guarded by the baton: changed only by rename
     protected final FrameAllocator frames; // immutable reference
     private final AddressSpace mapping; // immutable reference
 
@@ -29,6 +29,11 @@ public abstract class Inode implements MappedFile, AddressSpaceOps {
 
     public long ino() {
         return ino;
+    }
+
+    /** rename(2): the file's new name (the disk's directory entry is already rewritten). */
+    void rename(String newName) {
+        this.name = newName;
     }
 
     @Override

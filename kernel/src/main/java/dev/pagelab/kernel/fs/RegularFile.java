@@ -38,8 +38,8 @@ public class RegularFile extends OpenFile {
 
     @Override
     public int write(byte[] buf, int off, int len) {
-        int n = pwrite(buf, off, len, (flags & O_APPEND) != 0 ? inode.size() : pos);
-        pos = ((flags & O_APPEND) != 0 ? inode.size() : pos + n);
+        int n = pwrite(buf, off, len, (statusFlags() & O_APPEND) != 0 ? inode.size() : pos);
+        pos = ((statusFlags() & O_APPEND) != 0 ? inode.size() : pos + n);
         return n;
     }
 

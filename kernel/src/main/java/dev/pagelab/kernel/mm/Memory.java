@@ -107,7 +107,7 @@ public final class Memory {
         }
         Pte young = write ? entry.mkdirty().mkyoung() : entry.mkyoung();
         if (!young.equals(entry)) {
-            pt.setPteAt(ptep, young); // ptep_set_access_flags
+            pt.ptepSetAccessFlags(ptep, entry, young); // if the hardware got there first, the access retries
         }
         mm.ptl.unlock();
         return new Handled(Kind.SPURIOUS);
@@ -150,15 +150,34 @@ public final class Memory {
     }
 
     /**
-     * __do_fault: gets the page-cache page (filemap_fault). A write to a private mapping copies it
-     * into a new anonymous page at once; a write to a shared mapping tells the filesystem first
-     * (->page_mkwrite), installs a writable dirty pte, and dirties the page (2.6.19 dirty
-     * tracking). A read of a shared mapping installs a read-only pte so that the first store
-     * faults and dirties the page.
+     * __do_fault (2.6.23+; do_no_page before): gets the page-cache page (filemap_fault). A write
+     * to a private mapping copies it into a new anonymous page at once. A write to a shared
+     * mapping tells the filesystem first if it has a ->page_mkwrite, installs a writable dirty pte,
+     * and dirties the page (2.6.19 dirty tracking); a read of a shared mapping installs a
+     * read-only pte so that the first store faults and dirties the page.
      *
-     * <p>With R3 the page is locked while the pte is installed, so writeback (which holds the page
-     * lock across page_mkclean and TestClearPageDirty) cannot run in between. With R5 it stays
-     * locked until set_page_dirty.
+     * <p>2.6.23-2.6.29 (R3 on, R5 off):
+     * <pre>
+     *   if (vma-&gt;vm_ops-&gt;page_mkwrite) {
+     *       unlock_page(page);
+     *       if (vma-&gt;vm_ops-&gt;page_mkwrite(vma, page) &lt; 0) ...
+     *       lock_page(page);
+     *       if (!page-&gt;mapping) { ret = 0; anon = 1; goto out; }   // retry
+     *   }
+     *   page_table = pte_offset_map_lock(mm, pmd, address, &amp;ptl);
+     *   ... set_pte_at(mm, address, page_table, entry); ...
+     * out:
+     *   unlock_page(vmf.page);
+     *   ... set_page_dirty_balance(dirty_page, page_mkwrite);
+     * </pre>
+     * 2.6.30 (R5, seed 001): ->page_mkwrite may return VM_FAULT_LOCKED, and at {@code out:} the
+     * page is dirtied before it is unlocked ({@code set_page_dirty(dirty_page);
+     * unlock_page(dirty_page);}). Before 2.6.23 (R3 off here: the R3 switch stands for this too)
+     * do_no_page installed the pte without the page lock.
+     *
+     * <p>Without dirty tracking (2.6.5), a shared writable mapping gets a writable pte on any
+     * fault (vm_page_prot is PAGE_SHARED), dirty if the access was a store; nothing is dirtied:
+     * the pte's D bit is the only record, moved to the page by msync, munmap and exit.
      */
     FaultResult doFault(MmStruct mm, Vma vma, long address, long ptep, boolean write) {
         long index = vma.pageIndex(address);
@@ -169,9 +188,12 @@ public final class Memory {
         if (write && !vma.shared()) {
             return installPrivateCopy(mm, vma, ptep, page);
         }
+        if (!config.dirtyTracking() && vma.shared()) {
+            return installUntrackedShared(mm, vma, ptep, page, write);
+        }
         boolean shared = write && vma.shared();
         boolean locked = false;
-        if (shared) {
+        if (shared && config.pageMkwrite()) {
             AddressSpaceOps.MkwriteResult r = vma.file().mapping().ops().pageMkwrite(page);
             if (r == AddressSpaceOps.MkwriteResult.SIGBUS || r == AddressSpaceOps.MkwriteResult.RETRY) {
                 frames.putPage(page);
@@ -208,10 +230,38 @@ public final class Memory {
         }
         page.addMap(); // page_add_file_rmap; the pte keeps the reference from filemap_fault
         mm.addRss(1);
+        if (shared) {
+            page.beginDirtyingFault();
+        }
         pt.setPteAt(ptep, entry);
         mm.ptl.unlock();
         finishDirtyFault(shared ? page : null, locked ? page : null);
         return new FaultResult.Handled(shared ? Kind.FILE_WRITE : Kind.FILE_READ);
+    }
+
+    /**
+     * 2.6.5's do_no_page for a shared mapping: {@code entry = mk_pte(new_page, vma->vm_page_prot);
+     * if (write_access) entry = maybe_mkwrite(pte_mkdirty(entry), vma);} with vm_page_prot
+     * writable for a shared writable VMA; no page lock, no set_page_dirty.
+     */
+    private FaultResult installUntrackedShared(MmStruct mm, Vma vma, long ptep, Page page, boolean write) {
+        Pte entry = Pte.of(page.frame(), vma.pteFlags(true));
+        if (write) {
+            entry = entry.mkdirty();
+        }
+        PageTables pt = mm.pageTables();
+        mm.ptl.lock();
+        // Race: another thread installed a pte for this address while we read the page.
+        if (!pt.peek(ptep).none()) {
+            mm.ptl.unlock();
+            frames.putPage(page);
+            return new FaultResult.Handled(Kind.SPURIOUS);
+        }
+        page.addMap();
+        mm.addRss(1);
+        pt.setPteAt(ptep, entry);
+        mm.ptl.unlock();
+        return new FaultResult.Handled(write ? Kind.FILE_WRITE : Kind.FILE_READ);
     }
 
     /**
@@ -225,6 +275,7 @@ public final class Memory {
     private void finishDirtyFault(Page dirty, Page locked) {
         if (dirty != null && locked != null && config.r5()) {
             writeback.setPageDirty(dirty);
+            dirty.endDirtyingFault();
             pageLock.unlockPage(locked);
             return;
         }
@@ -233,6 +284,7 @@ public final class Memory {
         }
         if (dirty != null) {
             writeback.setPageDirty(dirty); // set_page_dirty_balance
+            dirty.endDirtyingFault();
         }
     }
 
@@ -312,19 +364,54 @@ public final class Memory {
 
     /**
      * The shared branch of do_wp_page: the first store to a clean, write-protected page of a
-     * shared file mapping. ->page_mkwrite runs without the pte lock; after re-taking it the pte
-     * must be unchanged, else another CPU dealt with it and the store simply retries. Then the pte
-     * becomes writable and dirty in place (ptep_set_access_flags), and the page dirty.
+     * shared file mapping. Three histories:
      *
-     * <p>Without R5 the page is unlocked between page_mkwrite and set_page_dirty (writeback can
-     * clean and write it there); with R3 the fault then waits for any page lock holder before
-     * set_page_dirty ("Yes, Virginia"); without R3 it does not.
+     * <p>No dirty tracking (2.6.5): shared ptes are always writable, so this happens only for a
+     * pte mprotect made read-only and writable again; the pte just becomes writable and dirty.
+     *
+     * <p>No ->page_mkwrite (ext3, R1-R4's victims), 2.6.19-2.6.29: the pte lock is held from
+     * handle_pte_fault's pte_same to the pte set, then dropped before the page is dirtied:
+     * <pre>
+     *   dirty_page = old_page; get_page(dirty_page); reuse = 1;
+     *   ...
+     *   entry = maybe_mkwrite(pte_mkdirty(pte_mkyoung(orig_pte)), vma);
+     *   ptep_set_access_flags(vma, address, page_table, entry, 1);
+     * unlock:
+     *   pte_unmap_unlock(page_table, ptl);
+     *   if (dirty_page) {
+     *       wait_on_page_locked(dirty_page);        // R3, seed 000 ("Yes, Virginia")
+     *       set_page_dirty_balance(dirty_page);
+     *       put_page(dirty_page);
+     *   }
+     * </pre>
+     * Writeback holding the page lock between page_mkclean and TestClearPageDirty is what the
+     * wait excludes; without it the fault's set_page_dirty finds PG_dirty still set (a no-op) and
+     * TestClearPageDirty then clears it under a writable dirty pte.
+     *
+     * <p>With ->page_mkwrite (DELALLOC): it runs without the pte lock; after re-taking it the pte
+     * must be unchanged, else another CPU dealt with it and the store retries. Without R5 the
+     * page is unlocked between page_mkwrite and set_page_dirty (writeback can clean and write it
+     * there, seed 001); with R3 the fault then waits for any page lock holder before
+     * set_page_dirty; with R5 the page stays locked (VM_FAULT_LOCKED) until it is dirty.
      *
      * <p>Preconditions: ptl held. Postconditions: ptl released.
      */
     private FaultResult doWpSharedAndUnlock(MmStruct mm, Vma vma, long ptep, Pte orig, Page old) {
         PageTables pt = mm.pageTables();
+        if (!config.dirtyTracking()) {
+            pt.setPteAt(ptep, orig.mkyoung().mkdirty().mkwrite());
+            mm.ptl.unlock();
+            return new FaultResult.Handled(Kind.FILE_WRITE);
+        }
         frames.getPage(old);
+        if (!config.pageMkwrite()) {
+            old.beginDirtyingFault();
+            pt.setPteAt(ptep, orig.mkyoung().mkdirty().mkwrite()); // ptep_set_access_flags: reuse
+            mm.ptl.unlock();
+            dirtyAfterWpFault(old);
+            frames.putPage(old);
+            return new FaultResult.Handled(Kind.FILE_WRITE);
+        }
         mm.ptl.unlock();
         AddressSpaceOps.MkwriteResult r = vma.file().mapping().ops().pageMkwrite(old);
         if (r == AddressSpaceOps.MkwriteResult.SIGBUS || r == AddressSpaceOps.MkwriteResult.RETRY) {
@@ -345,20 +432,28 @@ public final class Memory {
             frames.putPage(old);
             return new FaultResult.Handled(Kind.SPURIOUS);
         }
+        old.beginDirtyingFault();
         pt.setPteAt(ptep, orig.mkyoung().mkdirty().mkwrite()); // ptep_set_access_flags: reuse
         mm.ptl.unlock();
         if (locked) {
             finishDirtyFault(old, old);
         } else {
-            if (config.r3()) {
-                // "Yes, Virginia, this is actually required to prevent a race with
-                // clear_page_dirty_for_io() ..." (seed 000)
-                pageLock.waitOnPageLocked(old);
-            }
-            writeback.setPageDirty(old);
+            dirtyAfterWpFault(old);
         }
         frames.putPage(old);
         return new FaultResult.Handled(Kind.FILE_WRITE);
+    }
+
+    /** do_wp_page's {@code if (dirty_page)} tail without a locked page. */
+    private void dirtyAfterWpFault(Page page) {
+        if (config.r3()) {
+            // "Yes, Virginia, this is actually required to prevent a race with
+            // clear_page_dirty_for_io() from clearing the page dirty bit after it clear all dirty
+            // ptes, but before a racing do_wp_page installs a dirty pte." (seed 000)
+            pageLock.waitOnPageLocked(page);
+        }
+        writeback.setPageDirty(page); // set_page_dirty_balance
+        page.endDirtyingFault();
     }
 
     /**
@@ -400,31 +495,116 @@ public final class Memory {
     }
 
     /**
-     * change_protection: makes the present ptes of [start, end) agree with {@code vma}'s new
-     * protection. Write permission is only ever removed here (a later write faults and is granted
-     * by the fault path); NX follows VM_EXEC.
+     * change_protection (2.6.27 mm/mprotect.c change_pte_range): EVERY present pte of
+     * [start, end) is rewritten under the pte lock as a clear-then-set, whether or not its bits
+     * change:
+     * <pre>
+     *   if (pte_present(oldpte)) {
+     *       ptent = ptep_modify_prot_start(mm, addr, pte);   // get-and-clear: not present now
+     *       ptent = pte_modify(ptent, newprot);
+     *       /* Avoid taking write faults for pages we know to be dirty. *&#47;
+     *       if (dirty_accountable &amp;&amp; pte_dirty(ptent))
+     *           ptent = pte_mkwrite(ptent);
+     *       ptep_modify_prot_commit(mm, addr, pte, ptent);
+     *   }
+     * </pre>
+     * The not-present moment in between is the window seed 004's lockless page_check_address
+     * fell into. newprot for a shared writable file mapping under dirty tracking has no write
+     * permission (vma_wants_writenotify), so only its dirty ptes stay writable. Without dirty
+     * tracking (2.6.5) a shared writable VMA's ptes are writable. Unlike Linux, a private
+     * writable pte keeps the write permission it had (Linux drops it and lets do_wp_page give it
+     * back on the next store; nothing the races depend on).
      */
     public void changeProtection(MmStruct mm, Vma vma, long start, long end) {
         PageTables pt = mm.pageTables();
         mm.ptl.lock();
         pt.forEachPte(start, end, (va, ptep) -> {
-            Pte pte = pt.peek(ptep);
-            if (!pte.present()) {
+            if (!pt.peek(ptep).present()) {
                 return;
             }
-            long v = pte.value();
-            if (!vma.writable()) {
-                v &= ~Pte.RW;
-            }
-            v = vma.executable() ? v & ~Pte.NX : v | Pte.NX;
-            if (v != pte.value()) {
-                // ptep_modify_prot_start (get-and-clear) ... commit: the pte is not present in
-                // between, the window seed 004's lockless page_check_address fell into.
-                Pte cleared = pt.ptepGetAndClear(ptep);
-                pt.setPteAt(ptep, new Pte(v | (cleared.value() & (Pte.A | Pte.D))));
-            }
+            Pte ptent = pt.ptepGetAndClear(ptep); // ptep_modify_prot_start
+            pt.setPteAt(ptep, new Pte(ptePermissions(vma, ptent))); // ptep_modify_prot_commit
         });
         mm.ptl.unlock();
         tlb.flushTlbMm(mm);
+    }
+
+    /** pte_modify(ptent, newprot) plus change_pte_range's dirty_accountable rule. */
+    private long ptePermissions(Vma vma, Pte ptent) {
+        long v = ptent.value() & ~Pte.RW;
+        boolean write;
+        if (!vma.writable()) {
+            write = false;
+        } else if (!vma.shared()) {
+            write = ptent.writable(); // see the Javadoc: kept as it was
+        } else if (vma.anonymous() || !config.dirtyTracking()) {
+            write = true;
+        } else {
+            write = ptent.dirty(); // dirty_accountable && pte_dirty(ptent)
+        }
+        if (write) {
+            v |= Pte.RW;
+        }
+        return vma.executable() ? v & ~Pte.NX : v | Pte.NX;
+    }
+
+    /**
+     * 2.6.5's filemap_sync (msync before 2.6.19): moves the dirty bit of every pte of a shared
+     * mapping in [start, end) to its page:
+     * <pre>
+     *   if (!PageReserved(page) &amp;&amp; ptep_test_and_clear_dirty(ptep)) {
+     *       flush_tlb_page(vma, address);
+     *       set_page_dirty(page);
+     *   }
+     * </pre>
+     * With dirty tracking there is nothing to move (faults dirty the pages) and this is not called.
+     */
+    public void filemapSync(MmStruct mm, Vma vma, long start, long end) {
+        PageTables pt = mm.pageTables();
+        mm.ptl.lock();
+        try {
+            pt.forEachPte(start, end, (va, ptep) -> {
+                if (!pt.peek(ptep).present() || !pt.peek(ptep).dirty()) {
+                    return;
+                }
+                Pte pte = pt.ptepTestAndClearDirty(ptep);
+                tlb.flushTlbMm(mm);
+                Page page = frames.pageOf(pte.frame());
+                if (page != null && !page.anonymous()) {
+                    writeback.setPageDirty(page);
+                }
+            });
+        } finally {
+            mm.ptl.unlock();
+        }
+    }
+
+    /**
+     * The quiescence oracle (not Linux code): with mmap_sem held for writing no fault of
+     * {@code mm} is in flight, so every shared file pte that is dirty, or writable (the CPU may
+     * set D without telling anyone), must have PG_dirty on its page: otherwise the page was
+     * cleaned under a writable pte (R3's and R4's end state) and stores through it reach neither
+     * msync nor writeback. Checked at munmap and exit_mmap before the ptes are zapped (zapping
+     * moves pte dirty bits to the page and heals the state). Without dirty tracking (2.6.5) the
+     * pte's D bit is the only record by design, and nothing is checked.
+     */
+    public void checkDirtyPtes(MmStruct mm, Vma vma, long start, long end, String where) {
+        if (!config.dirtyTracking() || !vma.shared() || vma.anonymous()) {
+            return;
+        }
+        PageTables pt = mm.pageTables();
+        pt.forEachPte(start, end, (va, ptep) -> {
+            Pte pte = pt.peek(ptep);
+            if (!pte.present() || !(pte.dirty() || pte.writable())) {
+                return;
+            }
+            Page page = frames.pageOf(pte.frame());
+            if (page != null && page.mapping() != null && !page.test(Page.PG_DIRTY)) {
+                writeback.reportDirtyPteCleanPage(String.format(
+                        "dirty pte without PG_dirty: %s page %d (pte%s%s, page %s) at %s",
+                        vma.file().name(), page.index(), pte.writable() ? " writable" : "",
+                        pte.dirty() ? " dirty" : "", page.flagNames().isEmpty() ? "clean" : page.flagNames(), where));
+            }
+        });
     }
 }

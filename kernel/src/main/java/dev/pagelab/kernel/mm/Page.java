@@ -21,6 +21,7 @@ public final class Page {
     private Object privateData; // the filesystem's per-page state (buffer heads); Linux: page->private
     private long index; // page offset in its file (page-cache pages)
     private boolean wasFile; // once in a page cache, never anonymous (even after truncation)
+    private int dirtyingFaults; // faults between "pte made writable" and set_page_dirty; guarded by the baton
 
     Page(long frame) {
         this.frame = frame;
@@ -90,6 +91,26 @@ public final class Page {
         wasFile |= mapping != null;
         this.mapping = mapping;
         this.index = index;
+    }
+
+    /**
+     * Faults of shared mappings that have made a pte of this page writable and not yet called
+     * set_page_dirty. Not Linux state: the durability oracle does not judge such a page (a store
+     * through that pte is not yet a completed write the kernel knows of).
+     */
+    public int dirtyingFaults() {
+        return dirtyingFaults;
+    }
+
+    void beginDirtyingFault() {
+        dirtyingFaults++;
+    }
+
+    void endDirtyingFault() {
+        if (dirtyingFaults <= 0) {
+            throw new IllegalStateException("endDirtyingFault without begin: " + this);
+        }
+        dirtyingFaults--;
     }
 
     public int count() {

@@ -88,13 +88,56 @@ public final class PageTables {
         scheduler.point(SchedPoint.PTE_WRITE);
     }
 
-    /** ptep_get_and_clear: atomically reads and clears a pte. Caller holds ptl. */
+    /**
+     * ptep_get_and_clear: atomically reads and clears a pte (an exchange, so an A/D bit the
+     * hardware set up to that instant is in the returned value). Caller holds ptl.
+     */
     public Pte ptepGetAndClear(long ptep) {
-        long old = memory.readLongVolatile(ptep);
-        memory.writeLongVolatile(ptep, 0);
+        long old = memory.getAndSetLong(ptep, 0);
         scheduler.events().pteChange(ptep, old, 0);
         scheduler.point(SchedPoint.PTE_WRITE);
         return new Pte(old);
+    }
+
+    /**
+     * A read-modify-write of a pte by compare-and-set: the new value is {@code change} applied to
+     * what the pte holds at the instant of the write, retried if hardware or another CPU changed
+     * it in between. Returns the value it replaced. Caller holds ptl. A scheduling point after.
+     */
+    public Pte ptepUpdate(long ptep, java.util.function.UnaryOperator<Pte> change) {
+        while (true) {
+            long old = memory.readLongVolatile(ptep);
+            long next = change.apply(new Pte(old)).value();
+            if (memory.compareAndSetLong(ptep, old, next)) {
+                scheduler.events().pteChange(ptep, old, next);
+                scheduler.point(SchedPoint.PTE_WRITE);
+                return new Pte(old);
+            }
+        }
+    }
+
+    /** ptep_test_and_clear_young: clears A atomically; returns whether it was set. Caller holds ptl. */
+    public boolean ptepTestAndClearYoung(long ptep) {
+        return ptepUpdate(ptep, Pte::mkold).accessed();
+    }
+
+    /** ptep_test_and_clear_dirty: clears D atomically; returns the pte as it was. Caller holds ptl. */
+    public Pte ptepTestAndClearDirty(long ptep) {
+        return ptepUpdate(ptep, Pte::mkclean);
+    }
+
+    /**
+     * ptep_set_access_flags: makes the pte {@code entry} (the faulting access's A/D/RW) if it still
+     * is {@code orig}; false if hardware or another CPU changed it first (the fault then retries).
+     * Caller holds ptl.
+     */
+    public boolean ptepSetAccessFlags(long ptep, Pte orig, Pte entry) {
+        if (!memory.compareAndSetLong(ptep, orig.value(), entry.value())) {
+            return false;
+        }
+        scheduler.events().pteChange(ptep, orig.value(), entry.value());
+        scheduler.point(SchedPoint.PTE_WRITE);
+        return true;
     }
 
     /** Visits every present-table pte slot in [start, end) (absent tables are skipped whole). */

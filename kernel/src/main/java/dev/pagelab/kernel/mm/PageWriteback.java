@@ -3,6 +3,7 @@ package dev.pagelab.kernel.mm;
 import dev.pagelab.kernel.KernelConfig;
 import dev.pagelab.kernel.sched.SchedPoint;
 import dev.pagelab.kernel.sched.Scheduler;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -22,6 +23,7 @@ public final class PageWriteback {
     private Rmap rmap; // set once at boot (the two refer to each other)
     private long nrFileDirty; // NR_FILE_DIRTY; guarded by the baton
     private long nrWriteback; // NR_WRITEBACK; guarded by the baton
+    private final List<String> dirtyPteCleanPage = new ArrayList<>(); // the quiescence oracle's findings; guarded by the baton
 
     public PageWriteback(KernelConfig config, Scheduler scheduler, PageLock pageLock) {
         this.config = config;
@@ -48,6 +50,16 @@ public final class PageWriteback {
 
     public long nrWriteback() {
         return nrWriteback;
+    }
+
+    /** Records a finding of {@link Memory#checkDirtyPtes} (a dirty pte over a clean page). */
+    void reportDirtyPteCleanPage(String finding) {
+        dirtyPteCleanPage.add(finding);
+    }
+
+    /** What {@link Memory#checkDirtyPtes} found so far (part of the end-of-run checks). */
+    public List<String> dirtyPteCleanPage() {
+        return List.copyOf(dirtyPteCleanPage);
     }
 
     /**
@@ -90,6 +102,26 @@ public final class PageWriteback {
      * the page is thrown away. With R3 (2.6.22) the caller must hold the page lock, which the fault
      * path waits on before set_page_dirty. Without R1 (before 2.6.6) the DIRTY tag is cleared here
      * too (test_clear_page_dirty), so an integrity walk that comes now does not see the page.
+     * Without dirty tracking (2.6.5) the ptes are not touched at all.
+     *
+     * <p>2.6.22 (seeds 002 and 000), what the fixed path does:
+     * <pre>
+     *   BUG_ON(!PageLocked(page));                       // R3
+     *   if (mapping &amp;&amp; mapping_cap_account_dirty(mapping)) {
+     *       if (page_mkclean(page))                      // R2
+     *           set_page_dirty(page);
+     *       if (TestClearPageDirty(page)) {
+     *           dec_zone_page_state(page, NR_FILE_DIRTY);
+     *           return 1;
+     *       }
+     *       return 0;
+     *   }
+     *   return TestClearPageDirty(page);
+     * </pre>
+     * 2.6.19 (before seed 002): {@code if (TestClearPageDirty(page)) { if (...) page_mkclean(page);
+     * dec ...; return 1; }}. The FIXME seed 000 deleted: "if somebody adds the page back to the
+     * page tables in between the page_mkclean() and the TestClearPageDirty(), we might have it
+     * mapped without the dirty bit set" (R3's window, closed on the fault side).
      *
      * <p>Preconditions: page locked (required when R3 is present).
      */
@@ -100,6 +132,11 @@ public final class PageWriteback {
         AddressSpace mapping = page.mapping();
         if (mapping == null) {
             return testClearPageDirty(page, false);
+        }
+        if (!config.dirtyTracking()) {
+            // 2.6.5 (test_clear_page_dirty, or seed 003's clear_page_dirty_for_io): the ptes are
+            // not touched; their D bits reach the page through msync, munmap and exit.
+            return testClearPageDirty(page, !config.r1());
         }
         if (config.r2()) {
             if (rmap.pageMkclean(page)) {
@@ -114,6 +151,20 @@ public final class PageWriteback {
             rmap.pageMkclean(page);
         }
         return wasDirty;
+    }
+
+    /**
+     * Whether stores through a mapping have changed {@code page} without the kernel knowing: only
+     * by design on 2.6.5 (no dirty tracking: a clean page with a dirty pte, until msync's
+     * filemap_sync, munmap or exit moves the bit). fsync does not promise such stores.
+     */
+    public boolean dirtyOnlyInPtes(Page page) {
+        return !config.dirtyTracking() && !page.test(Page.PG_DIRTY) && rmap.anyDirtyPte(page);
+    }
+
+    /** page_mkclean, for filesystem code that must write-protect a page (pagecache_isize_extended). */
+    public boolean pageMkclean(Page page) {
+        return rmap.pageMkclean(page);
     }
 
     /** TestClearPageDirty (+ dec NR_FILE_DIRTY); {@code clearTag}: also drop the DIRTY tag. */

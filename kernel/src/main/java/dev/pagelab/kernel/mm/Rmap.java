@@ -68,7 +68,18 @@ public final class Rmap {
      * With {@code sync} false it first peeks at the pte without the lock and gives up if it is
      * not present, a shortcut that is fine for page_referenced and try_to_unmap but (seed 004)
      * not for page_mkclean: a pte can be transiently non-present while another CPU rewrites it
-     * under the lock, and comes back writable and dirty.
+     * under the lock, and comes back writable and dirty. The hunk of seed 004:
+     * <pre>
+     *   pte = pte_offset_map(pmd, address);
+     *   /* Make a quick check before getting the lock *&#47;
+     * - if (!pte_present(*pte)) {
+     * + if (!synch &amp;&amp; !pte_present(*pte)) {
+     *       pte_unmap(pte);
+     *       return NULL;
+     *   }
+     * </pre>
+     * with page_mkclean_one passing {@code synch = 1} (the R4 switch) and page_referenced and
+     * try_to_unmap 0.
      */
     public LockedPte pageCheckAddress(Page page, MmStruct mm, long address, boolean sync) {
         PageTables pt = mm.pageTables();
@@ -123,7 +134,8 @@ public final class Rmap {
         try {
             Pte entry = pt.peek(locked.ptep());
             if (entry.writable() || entry.dirty()) {
-                pt.ptepGetAndClear(locked.ptep()); // ptep_clear_flush
+                // ptep_clear_flush: the value the exchange returned, with any D bit a CPU set up to then
+                entry = pt.ptepGetAndClear(locked.ptep());
                 tlb.flushTlbMm(mm);
                 pt.setPteAt(locked.ptep(), entry.wrprotect().mkclean());
                 ret = true;
@@ -134,6 +146,32 @@ public final class Rmap {
         return ret;
     }
 
+    /**
+     * Whether a shared pte of {@code page} has its D bit set (a lockless look, no Linux
+     * counterpart: the durability oracle asks it on 2.6.5, where such stores are not yet known to
+     * the kernel).
+     */
+    public boolean anyDirtyPte(Page page) {
+        boolean[] dirty = {false};
+        rmapWalk(page, new RmapWalkControl() {
+            @Override
+            public boolean rmapOne(Page p, MmStruct mm, Vma vma, long address) {
+                long ptep = mm.pageTables().pteOffset(address);
+                if (ptep >= 0) {
+                    Pte pte = mm.pageTables().peek(ptep);
+                    dirty[0] |= pte.present() && pte.dirty() && pte.frame() == p.frame();
+                }
+                return !dirty[0];
+            }
+
+            @Override
+            public boolean invalidVma(Vma vma) {
+                return !vma.shared();
+            }
+        });
+        return dirty[0];
+    }
+
     /** page_referenced: counts and clears the young (Accessed) bits of the page's ptes. */
     public int pageReferenced(Page page) {
         int[] referenced = {0};
@@ -141,9 +179,8 @@ public final class Rmap {
             LockedPte locked = pageCheckAddress(p, mm, address, false);
             if (locked != null) {
                 try {
-                    Pte entry = mm.pageTables().peek(locked.ptep());
-                    if (entry.accessed()) {
-                        mm.pageTables().setPteAt(locked.ptep(), entry.mkold());
+                    if (mm.pageTables().peek(locked.ptep()).accessed()
+                            && mm.pageTables().ptepTestAndClearYoung(locked.ptep())) {
                         tlb.flushTlbMm(mm);
                         referenced[0]++;
                     }

@@ -5,8 +5,13 @@ package dev.pagelab.kernel.sched;
  * a pure function of the program, the kernel configuration and the choices made at these points.
  */
 public enum SchedPoint {
-    /** A user thread used up its instruction quantum. */
+    /** A user thread used up its time slice (the timer tick): round-robin moves on. */
     QUANTUM_END,
+    /**
+     * A user thread's guest run ended where the strategy's budget said, before its slice was
+     * used up: the strategy may preempt it here (round-robin lets it go on).
+     */
+    PREEMPT,
     /** Entry to a system call. */
     SYSCALL_ENTRY,
     /** Before taking a lock (mmap_sem, page-table lock, page lock, ...). */

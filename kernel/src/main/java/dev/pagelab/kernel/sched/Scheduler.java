@@ -11,7 +11,7 @@ import java.util.concurrent.Semaphore;
  * program, the kernel configuration and the strategy's choices.
  *
  * <p>Time is virtual: the clock (ns) advances by one per guest instruction reported through
- * {@link #advanceClock}; when every task is blocked and some sleep on the clock, it jumps to the
+ * {@link #retired}; when every task is blocked and some sleep on the clock, it jumps to the
  * earliest deadline. Every task blocked with no deadline pending is a deadlock, reported as such.
  *
  * <p>Lock order: the scheduler's own state is touched only by the task holding the baton, so it
@@ -27,7 +27,22 @@ public final class Scheduler {
         }
     }
 
+    /** One decision as the explorer sees it (kept only when {@link #keepDecisionLog} is on). */
+    public record DecisionRecord(int task, long index, SchedPoint point, int[] runnable, int defaultPick, int chosen,
+                                 long budgetMax, long budget, long retired, String where) {
+        public boolean isBudget() {
+            return point == null;
+        }
+    }
+
     private final Strategy strategy; // immutable
+    private final List<Deviation> deviations = new ArrayList<>(); // choices unlike round-robin; guarded by the baton
+    private List<DecisionRecord> decisionLog; // null unless kept; guarded by the baton
+    private boolean labelPoints; // name the kernel function at each deviation (costly); guarded by the baton
+    private long decisions; // guarded by the baton
+    private long guestRip = -1; // where the running thread's guest code last stopped; guarded by the baton
+    private final List<String> names = new ArrayList<>(); // every task's name by id; guarded by the baton
+    private long traceHash = 0xcbf29ce484222325L; // FNV-1a over decisions and reported events; guarded by the baton
     private final List<Task> tasks = new ArrayList<>(); // live tasks, creation order; guarded by the baton
     private final Semaphore finished = new Semaphore(0); // released when the run ends
     private Task current; // guarded by the baton
@@ -46,8 +61,10 @@ public final class Scheduler {
     /** Creates a runnable task; it first runs when the strategy picks it. */
     public Task spawn(String name, Runnable body) {
         Task t = new Task(nextId++, name, body);
+        names.add(name);
         t.state = Task.State.RUNNABLE;
         tasks.add(t);
+        strategy.taskCreated(t);
         return t;
     }
 
@@ -58,6 +75,11 @@ public final class Scheduler {
 
     public KernelEvents events() {
         return events;
+    }
+
+    /** The live tasks in creation order (tools: read with the machine stopped). */
+    public List<Task> tasks() {
+        return List.copyOf(tasks);
     }
 
     /** The running task (null before {@link #run} and after the end). */
@@ -71,11 +93,6 @@ public final class Scheduler {
 
     public long switches() {
         return switches;
-    }
-
-    /** Advances virtual time (one ns per guest instruction). */
-    public void advanceClock(long ns) {
-        clock += ns;
     }
 
     /**
@@ -107,12 +124,58 @@ public final class Scheduler {
         }
     }
 
+    /** Keeps every decision (for DFS, which branches on them, and for explanations). */
+    public void keepDecisionLog() {
+        decisionLog = new ArrayList<>();
+    }
+
+    /** Names the kernel function at every recorded deviation (a stack walk each: replay only). */
+    public void labelPoints() {
+        labelPoints = true;
+    }
+
+    /** The decisions of this run (empty unless {@link #keepDecisionLog} was called). */
+    public List<DecisionRecord> decisionLog() {
+        return decisionLog == null ? List.of() : decisionLog;
+    }
+
+    /** The choices of this run that differ from round-robin: its schedule. */
+    public List<Deviation> deviations() {
+        return List.copyOf(deviations);
+    }
+
+    public long decisions() {
+        return decisions;
+    }
+
+    /**
+     * The trace hash: over every decision (task, point, choice) and every event the kernel hashes
+     * in ({@link #hashEvent}). Two runs with the same hash made the same choices and saw the same
+     * faults, system calls and oracle verdicts.
+     */
+    public long traceHash() {
+        return traceHash;
+    }
+
+    /** Mixes an event (a fault, a system call and its result, an oracle verdict) into the trace hash. */
+    public void hashEvent(long a, long b, long c) {
+        mix(a);
+        mix(b);
+        mix(c);
+    }
+
+    private void mix(long v) {
+        for (int i = 0; i < 8; i++) {
+            traceHash = (traceHash ^ ((v >>> (8 * i)) & 0xff)) * 0x100000001b3L;
+        }
+    }
+
     /** A scheduling point: the strategy may give the CPU to another runnable task. */
     public void point(SchedPoint point) {
         Task me = current;
         events.schedPoint(me, point);
         wakeExpiredSleepers();
-        Task next = strategy.pick(runnable(), me, point);
+        Task next = decide(me, point, runnable());
         if (next != me) {
             events.taskSwitch(me, next, point);
             switchTo(me, next);
@@ -189,7 +252,112 @@ public final class Scheduler {
             finished.release();
             return null;
         }
-        return strategy.pick(r, me, SchedPoint.YIELD);
+        return decide(me, SchedPoint.YIELD, r);
+    }
+
+    /**
+     * One decision: round-robin's choice, the strategy's choice, and the record of a deviation.
+     * Every decision advances the deciding task's counter, so (task, counter) names it in a
+     * schedule.
+     */
+    private Task decide(Task me, SchedPoint point, List<Task> r) {
+        Task dflt = roundRobin(r, me, point);
+        long index = me.decisions++;
+        decisions++;
+        Task chosen = r.size() == 1 ? dflt : strategy.pick(new Strategy.Decision(me, point, r, dflt, index));
+        mix(((long) me.id() << 32) | ((long) point.ordinal() << 16) | chosen.id());
+        if (chosen != dflt) {
+            deviations.add(new Deviation(me.id(), index, Deviation.Kind.PICK, chosen.id(), dflt == me,
+                    where(point)));
+        }
+        if (decisionLog != null) {
+            decisionLog.add(new DecisionRecord(me.id(), index, point, ids(r), dflt.id(), chosen.id(), 0, 0, 0,
+                    chosen != dflt ? where(point) : ""));
+        }
+        return chosen;
+    }
+
+    /**
+     * A budget decision: how many guest instructions the running user thread may retire before
+     * its next decision, at most {@code max} (what is left of its time slice).
+     */
+    public long budget(long max) {
+        Task me = current;
+        long index = me.decisions++;
+        decisions++;
+        long b = strategy.budget(me, max, index);
+        if (b < 1 || b > max) {
+            throw new IllegalStateException("budget: strategy chose " + b + " outside [1, " + max + "]");
+        }
+        mix(((long) me.id() << 32) ^ b);
+        if (b != max) {
+            deviations.add(new Deviation(me.id(), index, Deviation.Kind.BUDGET, b, false, ""));
+        }
+        if (decisionLog != null) {
+            decisionLog.add(new DecisionRecord(me.id(), index, null, ids(runnable()), me.id(), me.id(), max, b, 0, ""));
+        }
+        return b;
+    }
+
+    /** The running user thread retired {@code n} guest instructions (advances the clock too). */
+    public void retired(long n) {
+        clock += n;
+        strategy.retired(current, n);
+        if (decisionLog != null && !decisionLog.isEmpty()) {
+            DecisionRecord last = decisionLog.get(decisionLog.size() - 1);
+            if (last.isBudget() && last.task() == current.id()) {
+                decisionLog.set(decisionLog.size() - 1, new DecisionRecord(last.task(), last.index(), null,
+                        last.runnable(), last.defaultPick(), last.chosen(), last.budgetMax(), last.budget(), n, ""));
+            }
+        }
+    }
+
+    /** Where the running user thread's guest code stopped (named in labelled preemptions). */
+    public void guestStoppedAt(long rip) {
+        guestRip = rip;
+    }
+
+    /** Every task's name, by id (creation order), also of tasks that exited. */
+    public List<String> taskNames() {
+        return List.copyOf(names);
+    }
+
+    /** The name of task {@code id}, also after it exited ("?" if there never was one). */
+    public String taskName(int id) {
+        return id >= 0 && id < names.size() ? names.get(id) : "?";
+    }
+
+    /** Round-robin without kernel preemption (see {@link Strategy#ROUND_ROBIN}). */
+    private static Task roundRobin(List<Task> runnable, Task current, SchedPoint point) {
+        boolean switchPoint = point == SchedPoint.QUANTUM_END || point == SchedPoint.YIELD;
+        if (!switchPoint && current.state == Task.State.RUNNABLE) {
+            return current;
+        }
+        for (Task t : runnable) {
+            if (t.id() > current.id()) {
+                return t;
+            }
+        }
+        return runnable.get(0);
+    }
+
+    private static int[] ids(List<Task> tasks) {
+        int[] ids = new int[tasks.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = tasks.get(i).id();
+        }
+        return ids;
+    }
+
+    /** "PTE_WRITE in page_mkclean_one" when points are labelled, else the point's name. */
+    private String where(SchedPoint point) {
+        if (!labelPoints) {
+            return point.name();
+        }
+        if (point == SchedPoint.PREEMPT || point == SchedPoint.QUANTUM_END) {
+            return point + String.format(" in guest code at rip 0x%x", guestRip);
+        }
+        return point + " in " + KernelFunction.caller();
     }
 
     private void wakeExpiredSleepers() {
@@ -234,8 +402,8 @@ public final class Scheduler {
     }
 
     private void start(Task t) {
-        Thread thread = new Thread(() -> body(t), "pagelab-" + t.name() + "-" + t.id());
-        thread.setDaemon(true);
+        // Virtual threads: a hand-off is a continuation switch, not an OS context switch.
+        Thread thread = Thread.ofVirtual().name("pagelab-" + t.name() + "-" + t.id()).unstarted(() -> body(t));
         t.thread = thread;
         thread.start();
     }

@@ -2,32 +2,54 @@ package dev.pagelab.kernel.sched;
 
 import java.util.List;
 
-/** Decides which runnable task runs next at a scheduling point. */
+/**
+ * Decides, at each decision of the {@link Scheduler}, which runnable task runs next and how many
+ * guest instructions a user thread runs before the next decision. Every strategy is deterministic
+ * given its seed, so a run is a pure function of (program, configuration, strategy, seed).
+ *
+ * <p>The scheduler records every choice that differs from the {@link Decision#defaultPick()}
+ * (round-robin without kernel preemption) as a {@link Deviation}; a schedule file is that list,
+ * and replaying it needs no strategy at all.
+ */
 public interface Strategy {
     /**
-     * @param runnable runnable tasks in creation order, never empty
-     * @param current  the task at the point (may be absent from {@code runnable} if it is blocking
-     *                 or exiting)
-     * @param point    where the current task is
-     * @return the task to run next, an element of {@code runnable}
+     * One scheduling decision.
+     *
+     * @param current     the task at the point (not in {@code runnable} if it is blocking or exiting)
+     * @param point       where it is
+     * @param runnable    runnable tasks in creation order, never empty
+     * @param defaultPick what round-robin without kernel preemption runs next
+     * @param index       the current task's decision counter (with its id, the key of a deviation)
      */
-    Task pick(List<Task> runnable, Task current, SchedPoint point);
+    record Decision(Task current, SchedPoint point, List<Task> runnable, Task defaultPick, long index) {
+        /** True if choosing another task here preempts a task that could have gone on. */
+        public boolean preemptible() {
+            return defaultPick == current;
+        }
+    }
+
+    /** The task to run next: an element of {@code d.runnable()}. */
+    Task pick(Decision d);
+
+    /**
+     * How many guest instructions {@code task} runs before its next decision, in {@code [1, max]};
+     * {@code max} is what is left of its time slice. {@code index} is its decision counter.
+     */
+    default long budget(Task task, long max, long index) {
+        return max;
+    }
+
+    /** A task was created (PCT gives it a priority). */
+    default void taskCreated(Task task) { }
+
+    /** {@code task} retired {@code instructions} guest instructions (PCT counts them as steps). */
+    default void retired(Task task, long instructions) { }
 
     /**
      * Round-robin without kernel preemption: a task keeps the CPU through kernel code and gives it
-     * up only when its quantum ends, it yields, it blocks or it exits; the next one in creation
-     * order after it then runs. Like a non-preemptible 2.6 kernel on one CPU.
+     * up only when its time slice ends, it yields, it blocks or it exits; the next one in creation
+     * order after it then runs. Like a non-preemptible 2.6 kernel on one CPU. The default of
+     * {@code pagelab run}, and the baseline every recorded schedule deviates from.
      */
-    Strategy ROUND_ROBIN = (runnable, current, point) -> {
-        boolean switchPoint = point == SchedPoint.QUANTUM_END || point == SchedPoint.YIELD;
-        if (runnable.contains(current) && !switchPoint) {
-            return current;
-        }
-        for (Task t : runnable) {
-            if (t.id() > current.id()) {
-                return t;
-            }
-        }
-        return runnable.get(0);
-    };
+    Strategy ROUND_ROBIN = Decision::defaultPick;
 }

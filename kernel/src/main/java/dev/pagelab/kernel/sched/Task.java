@@ -15,6 +15,7 @@ public final class Task {
     State state = State.NEW; // guarded by the baton (only the running task changes states)
     long wakeAt = -1; // virtual ns deadline while sleeping on the clock, else -1; guarded by the baton
     Thread thread; // guarded by the baton
+    long decisions; // decisions this task made so far (a schedule's key); guarded by the baton
     private Object owner; // what the kernel attaches (its thread structure); guarded by the baton
 
     Task(int id, String name, Runnable body) {
@@ -29,6 +30,11 @@ public final class Task {
 
     public String name() {
         return name;
+    }
+
+    /** Decisions made at this task's points so far. */
+    public long decisions() {
+        return decisions;
     }
 
     public State state() {

@@ -4,6 +4,7 @@ import dev.pagelab.kernel.Errno;
 import dev.pagelab.kernel.Kernel;
 import dev.pagelab.kernel.fs.DiskInode;
 import dev.pagelab.kernel.fs.Inode;
+import dev.pagelab.kernel.fs.ShmemFile;
 import dev.pagelab.kernel.fs.OpenFile;
 import dev.pagelab.kernel.mm.Memory;
 import dev.pagelab.kernel.mm.MmStruct;
@@ -49,12 +50,13 @@ final class MemoryCalls {
             throw new Errno(Errno.EINVAL);
         }
         boolean shared = type == MAP_SHARED;
-        Inode inode = anonymous ? null : mappableInode(t, fd, prot, shared);
+        Inode inode = anonymous ? (shared ? ShmemFile.create(kernel.frames(), len) : null)
+                : mappableInode(t, fd, prot, shared);
         MmStruct mm = t.process().mm();
         mm.mmapSem.downWrite();
         try {
             long start = placeMapping(mm, addr, len, (flags & MAP_FIXED) != 0);
-            Vma vma = new Vma(start, start + len, vmFlags(prot, shared && !anonymous), inode, offset / PAGE,
+            Vma vma = new Vma(start, start + len, vmFlags(prot, shared), inode, anonymous ? 0 : offset / PAGE,
                     inode != null ? inode.name() : "");
             mm.insertVma(vma);
             return start;
@@ -98,6 +100,7 @@ final class MemoryCalls {
     private void doMunmap(MmStruct mm, long start, long len) {
         List<Vma> gone = mm.detachRange(start, start + len);
         for (Vma v : gone) {
+            memory.checkDirtyPtes(mm, v, v.start(), v.end(), "munmap");
             memory.zapPteRange(mm, v, v.start(), v.end());
         }
     }
@@ -188,7 +191,10 @@ final class MemoryCalls {
     /**
      * sys_msync (2.6.19+): MS_SYNC is fsync of each shared file mapped in the range (mmap_sem is
      * dropped around it, as Linux does); MS_ASYNC has nothing to do now that dirty ptes are
-     * tracked by faults; MS_INVALIDATE is accepted (pages are never stale here).
+     * tracked by faults; MS_INVALIDATE is accepted (pages are never stale here). Without dirty
+     * tracking (2.6.5) msync_interval first runs filemap_sync over the range (MS_SYNC and
+     * MS_ASYNC alike), moving the ptes' dirty bits to their pages, then for MS_SYNC
+     * filemap_fdatawrite, ->fsync and filemap_fdatawait.
      */
     long msync(UserThread t, long addr, long length, long flags) {
         if ((addr & (PAGE - 1)) != 0 || (flags & ~7L) != 0
@@ -202,8 +208,13 @@ final class MemoryCalls {
             requireMapped(mm, addr, addr + pageUp(length));
             for (Vma v : mm.vmas()) {
                 if (v.end() > addr && v.start() < addr + pageUp(length) && v.shared()
-                        && v.file() instanceof DiskInode inode && !toSync.contains(inode)) {
-                    toSync.add(inode);
+                        && v.file() instanceof DiskInode inode) {
+                    if (!kernel.writeback().config().dirtyTracking()) {
+                        memory.filemapSync(mm, v, Math.max(addr, v.start()), Math.min(addr + pageUp(length), v.end()));
+                    }
+                    if (!toSync.contains(inode)) {
+                        toSync.add(inode);
+                    }
                 }
             }
         } finally {

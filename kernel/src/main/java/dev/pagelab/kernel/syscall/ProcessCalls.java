@@ -17,9 +17,12 @@ import java.nio.charset.StandardCharsets;
 final class ProcessCalls {
     static final long CLONE_VM = 0x100, CLONE_SIGHAND = 0x800, CLONE_THREAD = 0x10000, CLONE_SETTLS = 0x80000,
             CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000;
-    static final int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256;
+    static final int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10,
+            FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256;
     static final int ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
     static final String RELEASE = "2.6.30-pagelab";
+    /** CLOCK_REALTIME minus the virtual clock (see {@link Clocks}). */
+    static final long REALTIME_OFFSET_NS = Clocks.BOOT_EPOCH_SECONDS * Clocks.NSEC_PER_SEC;
 
     private final Kernel kernel; // immutable reference
     private final UserAccess ua; // immutable reference
@@ -87,7 +90,9 @@ final class ProcessCalls {
         WaitQueue q = p.futexQueue(uaddr);
         return switch (cmd) {
             case FUTEX_WAIT -> futexWait(t, uaddr, (int) val, timeout, q);
-            case FUTEX_WAKE -> q.wake((int) Math.min(Integer.MAX_VALUE, Math.max(0, val)));
+            case FUTEX_WAKE, FUTEX_WAKE_BITSET -> q.wake((int) Math.min(Integer.MAX_VALUE, Math.max(0, val)));
+            case FUTEX_WAIT_BITSET -> futexWaitAbsolute(t, uaddr, (int) val, timeout,
+                    (op & FUTEX_CLOCK_REALTIME) != 0, q);
             default -> throw new Errno(Errno.ENOSYS);
         };
     }
@@ -103,6 +108,24 @@ final class ProcessCalls {
         }
         long deadline = kernel.scheduler().clock() + timespecNanos(mm, timeout);
         return q.sleepUntil(deadline) ? 0 : -Errno.ETIMEDOUT;
+    }
+
+    /**
+     * FUTEX_WAIT_BITSET: the timeout is an absolute CLOCK_MONOTONIC (or, with
+     * FUTEX_CLOCK_REALTIME, CLOCK_REALTIME) time. Unlike Linux, bitsets are not matched: every
+     * wake wakes bitset waiters too, a spurious wake-up that futex users re-check anyway.
+     */
+    private long futexWaitAbsolute(UserThread t, long uaddr, int val, long timeout, boolean realtime, WaitQueue q) {
+        MmStruct mm = t.process().mm();
+        if (ua.getUserInt(mm, uaddr) != val) {
+            throw new Errno(Errno.EAGAIN);
+        }
+        if (timeout == 0) {
+            q.sleep();
+            return 0;
+        }
+        long at = timespecNanos(mm, timeout) - (realtime ? REALTIME_OFFSET_NS : 0);
+        return q.sleepUntil(Math.max(at, kernel.scheduler().clock())) ? 0 : -Errno.ETIMEDOUT;
     }
 
     private long timespecNanos(MmStruct mm, long addr) {

@@ -27,6 +27,7 @@ public final class Syscalls {
     private final FileCalls files; // immutable reference
     private final MemoryCalls memory; // immutable reference
     private final ProcessCalls process; // immutable reference
+    private final ProgramCalls program; // immutable reference: the rest of the table
     private final SortedMap<String, Long> counts = new TreeMap<>(); // guarded by the baton
     private final SortedSet<Long> unknown = new TreeSet<>(); // guarded by the baton
 
@@ -34,11 +35,25 @@ public final class Syscalls {
         this.files = new FileCalls(kernel);
         this.memory = new MemoryCalls(kernel);
         this.process = new ProcessCalls(kernel);
+        this.program = new ProgramCalls(kernel, this);
+    }
+
+    /** exit_notify for a process whose last thread has exited (zombie, SIGCHLD, reparenting). */
+    public void exitNotify(dev.pagelab.kernel.proc.Process p) {
+        program.fork().exitNotify(p);
+    }
+
+    /** Signal delivery on the way back to user mode; true if the process is now exiting. */
+    public boolean doSignal(UserThread t) {
+        return program.signals().doSignal(t);
     }
 
     /** Runs the syscall and returns RAX (a -errno on failure) or {@link #NO_RETURN}. */
     public long dispatch(UserThread t, VmExit.Syscall sc) {
         String name = name(sc.number());
+        if (name == null) {
+            name = ProgramCalls.name(sc.number());
+        }
         if (name == null) {
             unknown.add(sc.number());
             return -Errno.ENOSYS;
@@ -47,6 +62,9 @@ public final class Syscalls {
         try {
             return call(t, sc);
         } catch (Errno e) {
+            if (e.errno() == Errno.EPIPE && (sc.number() == WRITE || sc.number() == WRITEV || sc.number() == PWRITE64)) {
+                program.signals().sendToThread(t, dev.pagelab.kernel.proc.Signals.SIGPIPE); // Linux: pipe_write
+            }
             return -e.errno();
         } catch (UserAccess.Efault e) {
             return -Errno.EFAULT;
@@ -63,7 +81,7 @@ public final class Syscalls {
             case PREAD64 -> files.pread(t, s.arg1(), s.arg2(), s.arg3(), s.arg4());
             case PWRITE64 -> files.pwrite(t, s.arg1(), s.arg2(), s.arg3(), s.arg4());
             case WRITEV -> files.writev(t, s.arg1(), s.arg2(), s.arg3());
-            case OPENAT -> files.openat(t, s.arg1(), s.arg2(), s.arg3());
+            case OPENAT -> program.paths().openat(t, s.arg1(), s.arg2(), s.arg3(), s.arg4());
             case FSYNC -> files.fsync(t, s.arg1(), "fsync");
             case FDATASYNC -> files.fsync(t, s.arg1(), "fdatasync");
             case FTRUNCATE -> files.ftruncate(t, s.arg1(), s.arg2());
@@ -73,7 +91,7 @@ public final class Syscalls {
             case MPROTECT -> memory.mprotect(t, s.arg1(), s.arg2(), s.arg3());
             case BRK -> memory.brk(t, s.arg1());
             case MSYNC -> memory.msync(t, s.arg1(), s.arg2(), s.arg3());
-            case CLONE -> process.clone(t, s.arg1(), s.arg2(), s.arg3(), s.arg4(), s.arg5());
+            case CLONE -> clone(t, s.arg1(), s.arg2(), s.arg3(), s.arg4(), s.arg5());
             case EXIT -> process.exit(t, s.arg1());
             case EXIT_GROUP -> process.exitGroup(t, s.arg1());
             case FUTEX -> process.futex(t, s.arg1(), s.arg2(), s.arg3(), s.arg4());
@@ -84,12 +102,19 @@ public final class Syscalls {
             case ARCH_PRCTL -> process.archPrctl(t, s.arg1(), s.arg2());
             case SET_TID_ADDRESS -> process.setTidAddress(t, s.arg1());
             case UNAME -> process.uname(t, s.arg1());
-            default -> throw new IllegalStateException("dispatch: no handler for " + s.number());
+            default -> program.call(t, s);
         };
     }
 
+    /** clone and clone3: a thread (CLONE_THREAD) or a process. */
+    long clone(UserThread t, long flags, long newsp, long parentTid, long childTid, long tls) {
+        return (flags & ProcessCalls.CLONE_THREAD) == 0
+                ? program.fork().clone(t, flags, newsp, parentTid, childTid, tls)
+                : process.clone(t, flags, newsp, parentTid, childTid, tls);
+    }
+
     /** The syscall's name, or null if pagelab does not implement it. */
-    static String name(long number) {
+    public static String name(long number) {
         if (number != (int) number) {
             return null;
         }

@@ -13,8 +13,8 @@ import java.util.function.Consumer;
 final class MmHarness implements Tlb {
     final Machine machine = new Machine(8L << 20);
     final FrameAllocator frames = new FrameAllocator(machine.memory(), machine.firstFreeFrame());
-    final Scheduler scheduler = new Scheduler(Strategy.ROUND_ROBIN);
-    final PageLock pageLock = new PageLock(scheduler);
+    final Scheduler scheduler;
+    final PageLock pageLock;
     final dev.pagelab.kernel.KernelConfig config;
     final PageWriteback writeback;
     final Rmap rmap;
@@ -28,6 +28,12 @@ final class MmHarness implements Tlb {
     }
 
     MmHarness(dev.pagelab.kernel.KernelConfig config) {
+        this(config, Strategy.ROUND_ROBIN);
+    }
+
+    MmHarness(dev.pagelab.kernel.KernelConfig config, Strategy strategy) {
+        this.scheduler = new Scheduler(strategy);
+        this.pageLock = new PageLock(scheduler);
         this.config = config;
         this.writeback = new PageWriteback(config, scheduler, pageLock);
         this.rmap = new Rmap(config, this, writeback);

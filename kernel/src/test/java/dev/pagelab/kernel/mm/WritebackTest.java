@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /** Page-cache tags, clear_page_dirty_for_io under each fix, rmap and page_mkclean. */
 class WritebackTest {
     static final long MAP = 0x20_0000L;
-    static final KernelConfig PRE_R1 = KernelConfig.preset("2.6.5");
+    /** Dirty tracking of 2.6.19 without seed 003's fix (2.6.5 had neither). */
+    static final KernelConfig PRE_R1 = new KernelConfig("pre-R1", false, false, false, false, false);
     static final KernelConfig FIXED = KernelConfig.LINUX_2_6_30;
 
     /** A shared writable mapping of a 2-page scripted file, page 0 faulted in by a store. */
@@ -202,5 +203,37 @@ class WritebackTest {
             }
         });
         return escaped[0];
+    }
+
+    /**
+     * 2.6.5, before dirty tracking: a read fault of a shared writable mapping installs a writable
+     * pte, a store sets only the pte's D bit, writeback leaves the pte alone, and msync's
+     * filemap_sync moves the D bit to the page.
+     */
+    @Test
+    void on265SharedPtesAreAlwaysWritableAndFilemapSyncMovesTheDirtyBit() {
+        MmHarness h = new MmHarness(KernelConfig.preset("2.6.5"));
+        h.run(mm -> {
+            ScriptedFile f = new ScriptedFile(h, 0x2000);
+            Vma vma = new Vma(MAP, MAP + 0x2000, Vma.VM_READ | Vma.VM_WRITE | Vma.VM_SHARED, f, 0, "scripted");
+            mm.insertVma(vma);
+            h.memory.handleMmFault(mm, MAP, false, false);
+            assertTrue(pte(mm, MAP).writable() && !pte(mm, MAP).dirty(), "PAGE_SHARED: writable at once");
+            long ptep = mm.pageTables().pteOffset(MAP);
+            mm.pageTables().setPteAt(ptep, pte(mm, MAP).mkdirty()); // what the CPU's page walk does on a store
+            Page page = f.mapping.peekPage(0);
+            assertFalse(page.test(Page.PG_DIRTY), "no fault, no set_page_dirty");
+            assertTrue(h.writeback.dirtyOnlyInPtes(page), "fsync does not promise this store (the oracle skips it)");
+            assertFalse(f.calls.contains("page_mkwrite 0"));
+            h.memory.filemapSync(mm, vma, MAP, MAP + 0x2000);
+            assertTrue(page.test(Page.PG_DIRTY), "filemap_sync moved the D bit");
+            assertFalse(h.writeback.dirtyOnlyInPtes(page));
+            assertFalse(pte(mm, MAP).dirty());
+            h.memory.handleMmFault(mm, MAP, true, false); // spurious: the pte is writable
+            h.pageLock.lockPage(page);
+            assertTrue(h.writeback.clearPageDirtyForIo(page));
+            h.pageLock.unlockPage(page);
+            assertTrue(pte(mm, MAP).writable(), "writeback never write-protects on 2.6.5");
+        });
     }
 }

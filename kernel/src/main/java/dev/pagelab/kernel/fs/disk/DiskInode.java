@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
  *
  * <pre>
  *   offset size
- *        0    2  type: 0 free, 1 regular file, 2 directory (only ino 1, the root)
+ *        0    2  type: 0 free, 1 regular file, 2 directory (ino 1 is the root)
  *        2    2  reserved (kept as found)
  *        4    4  mtime: a logical counter, bumped by every change to the inode
  *        8    8  size in bytes

@@ -30,8 +30,8 @@ import java.util.Map;
 final class FsScan {
     static final int KEEP = 20;
 
-    /** A used directory slot: entry {@code slot} of the root directory names {@code ino}. */
-    record Slot(int slot, String name, int ino) {}
+    /** A used directory slot: entry {@code slot} of directory {@code dir} names {@code ino}. */
+    record Slot(int dir, int slot, String name, int ino) {}
 
     // Every field is confined to the thread running the scan; the caller reads them after run().
     private final VirtualDisk disk; // immutable reference
@@ -40,13 +40,13 @@ final class FsScan {
     int[] owner; // confined; block -> ino whose tree references it (0 = nobody)
     BitSet diskBitmap; // confined; the bitmap as read from the disk
     final BitSet orphans = new BitSet(); // confined; inos in use with no directory entry
-    final List<Slot> slots = new ArrayList<>(); // confined; used root directory slots, in slot order
+    final List<Slot> slots = new ArrayList<>(); // confined; used slots of every reachable directory
     final List<String> corrupt = new ArrayList<>(); // confined; first KEEP messages of each list
     final List<String> bitmap = new ArrayList<>(); // confined
     final List<String> leaks = new ArrayList<>(); // confined
     int corruptCount, bitmapCount, leakedBlocks, orphanCount; // confined; all findings, kept or not
 
-    private final Map<Long, Integer> rootMap = new HashMap<>(); // confined; root file block -> disk block
+    private final Map<Integer, Map<Long, Integer>> dirMaps = new HashMap<>(); // confined; dir ino -> file block -> disk block
     private final byte[] buf = new byte[VirtualDisk.BLOCK_SIZE]; // confined; scratch
 
     private FsScan(VirtualDisk disk) {
@@ -105,7 +105,7 @@ final class FsScan {
         }
         for (int ino = 1; ino < inodes.length; ino++) {
             DiskInode in = inodes[ino];
-            if (ino != PagelabFs.ROOT_INO && in.type != DiskInode.FREE && in.type != DiskInode.FILE) {
+            if (in.type != DiskInode.FREE && in.type != DiskInode.FILE && in.type != DiskInode.DIR) {
                 corrupt("inode " + ino + " has bad type " + in.type);
             } else if (in.inUse()) {
                 boolean sizeOk = checkSize(ino, in);
@@ -120,13 +120,11 @@ final class FsScan {
                     + PagelabFs.MAX_FILE_SIZE);
             return false;
         }
-        if (ino == PagelabFs.ROOT_INO) {
-            long limit = (long) (sb.inodeCount() - 2) * PagelabFs.DIRENT_SIZE;
-            if (in.size % PagelabFs.DIRENT_SIZE != 0 || in.size > limit) {
-                corrupt("root directory size " + in.size + " is not a multiple of " + PagelabFs.DIRENT_SIZE
-                        + " at most " + limit);
-                return false;
-            }
+        if (in.type == DiskInode.DIR && !dirSizeOk(in.size)) {
+            corrupt((ino == PagelabFs.ROOT_INO ? "root directory" : "directory " + ino) + " size " + in.size
+                    + " is not a multiple of " + PagelabFs.DIRENT_SIZE + " at most "
+                    + (long) (sb.inodeCount() - 2) * PagelabFs.DIRENT_SIZE);
+            return false;
         }
         return true;
     }
@@ -148,8 +146,8 @@ final class FsScan {
             corrupt("inode " + ino + ": block " + ptr + " at file block " + fileBlock + " lies past EOF (size "
                     + inodes[ino].size + ")");
         }
-        if (ino == PagelabFs.ROOT_INO) {
-            rootMap.put(fileBlock, ptr);
+        if (inodes[ino].type == DiskInode.DIR) {
+            dirMaps.computeIfAbsent(ino, d -> new HashMap<>()).put(fileBlock, ptr);
         }
     }
 
@@ -202,36 +200,51 @@ final class FsScan {
         return p;
     }
 
-    /** Pass 2: the root directory's entries (only if the root inode itself is sound). */
+    /**
+     * Pass 2: the directory tree, breadth first from the root (each directory only if its inode is
+     * sound). An inode may be named once in the whole tree, which also rules out cycles; a
+     * directory no reachable entry names is an orphan, and so is everything below it.
+     */
     private void readDirectory() {
-        DiskInode root = inodes[PagelabFs.ROOT_INO];
-        if (root.type != DiskInode.DIR || !rootSound()) {
-            return;
-        }
-        Map<String, Integer> names = new HashMap<>();
         Map<Integer, Integer> inos = new HashMap<>();
-        long slotsN = root.size / PagelabFs.DIRENT_SIZE;
+        java.util.ArrayDeque<Integer> todo = new java.util.ArrayDeque<>();
+        todo.add(PagelabFs.ROOT_INO);
+        while (!todo.isEmpty()) {
+            int dir = todo.poll();
+            DiskInode d = inodes[dir];
+            if (d.type != DiskInode.DIR || !dirSizeOk(d.size)) {
+                continue;
+            }
+            readDirectory(dir, inos, todo);
+        }
+    }
+
+    private void readDirectory(int dir, Map<Integer, Integer> inos, java.util.ArrayDeque<Integer> todo) {
+        Map<String, Integer> names = new HashMap<>();
+        long slotsN = inodes[dir].size / PagelabFs.DIRENT_SIZE;
         byte[] dirBlock = new byte[VirtualDisk.BLOCK_SIZE];
         long loaded = -1;
         for (int slot = 0; slot < slotsN; slot++) {
             long fb = (long) slot * PagelabFs.DIRENT_SIZE / VirtualDisk.BLOCK_SIZE;
             if (fb != loaded) {
-                loadDirBlock(fb, dirBlock);
+                loadDirBlock(dir, fb, dirBlock);
                 loaded = fb;
             }
-            checkEntry(slot, dirBlock, (slot * PagelabFs.DIRENT_SIZE) % VirtualDisk.BLOCK_SIZE, names, inos);
+            Slot s = checkEntry(dir, slot, dirBlock, (slot * PagelabFs.DIRENT_SIZE) % VirtualDisk.BLOCK_SIZE, names, inos);
+            if (s != null && inodes[s.ino()].type == DiskInode.DIR) {
+                todo.add(s.ino());
+            }
         }
     }
 
-    /** True if the root's size is valid (its pointers were checked with it). */
-    private boolean rootSound() {
-        long size = inodes[PagelabFs.ROOT_INO].size;
+    /** True if a directory of {@code size} bytes is valid (its pointers were checked with it). */
+    private boolean dirSizeOk(long size) {
         return size >= 0 && size % PagelabFs.DIRENT_SIZE == 0
                 && size <= (long) (sb.inodeCount() - 2) * PagelabFs.DIRENT_SIZE;
     }
 
-    private void loadDirBlock(long fb, byte[] dst) {
-        Integer b = rootMap.get(fb);
+    private void loadDirBlock(int dir, long fb, byte[] dst) {
+        Integer b = dirMaps.getOrDefault(dir, Map.of()).get(fb);
         if (b == null) {
             java.util.Arrays.fill(dst, (byte) 0);
         } else {
@@ -239,30 +252,36 @@ final class FsScan {
         }
     }
 
-    private void checkEntry(int slot, byte[] block, int off, Map<String, Integer> names, Map<Integer, Integer> inos) {
+    private Slot checkEntry(int dir, int slot, byte[] block, int off, Map<String, Integer> names,
+                            Map<Integer, Integer> inos) {
         ByteBuffer b = ByteBuffer.wrap(block).order(ByteOrder.LITTLE_ENDIAN);
         long ino = Integer.toUnsignedLong(b.getInt(off));
         if (ino == 0) {
-            return;
+            return null;
         }
         String name = decodeName(block, off + 4);
-        String where = "directory entry " + slot + (name != null ? " (\"" + name + "\")" : "");
+        String where = (dir == PagelabFs.ROOT_INO ? "directory entry " : "directory " + dir + " entry ") + slot
+                + (name != null ? " (\"" + name + "\")" : "");
         if (name == null) {
             corrupt(where + " has a bad name");
         } else if (ino == PagelabFs.ROOT_INO || ino >= inodes.length) {
             corrupt(where + " points at inode " + ino + (ino == PagelabFs.ROOT_INO ? ", the root directory"
                     : " beyond the inode table"));
-        } else if (inodes[(int) ino].type != DiskInode.FILE) {
-            corrupt(where + " points at " + (inodes[(int) ino].inUse() ? "non-file" : "free") + " inode " + ino);
+        } else if (!inodes[(int) ino].inUse()) {
+            corrupt(where + " points at free inode " + ino);
         } else if (names.containsKey(name)) {
-            corrupt("duplicate name \"" + name + "\" (directory entries " + names.get(name) + " and " + slot + ")");
+            corrupt("duplicate name \"" + name + "\" (" + (dir == PagelabFs.ROOT_INO ? "" : "directory " + dir + ", ")
+                    + "directory entries " + names.get(name) + " and " + slot + ")");
         } else if (inos.containsKey((int) ino)) {
             corrupt("inode " + ino + " has two directory entries (" + inos.get((int) ino) + " and " + slot + ")");
         } else {
             names.put(name, slot);
             inos.put((int) ino, slot);
-            slots.add(new Slot(slot, name, (int) ino));
+            Slot s = new Slot(dir, slot, name, (int) ino);
+            slots.add(s);
+            return s;
         }
+        return null;
     }
 
     /** The entry's name (length byte, then up to 59 bytes of UTF-8), or null if it is not a valid name. */
@@ -289,7 +308,7 @@ final class FsScan {
         BitSet named = new BitSet();
         slots.forEach(s -> named.set(s.ino()));
         for (int ino = 2; ino < inodes.length; ino++) {
-            if (inodes[ino].type == DiskInode.FILE && !named.get(ino)) {
+            if (inodes[ino].inUse() && !named.get(ino)) {
                 orphans.set(ino);
                 orphanCount++;
                 keep(leaks, "inode " + ino + " is in use but in no directory entry (orphan)");

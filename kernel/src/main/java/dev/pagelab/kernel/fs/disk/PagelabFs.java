@@ -65,8 +65,18 @@ public final class PagelabFs {
     private static final long SINGLE_FIRST = N_DIRECT; // first file block mapped by the single-indirect block
     private static final long DOUBLE_FIRST = N_DIRECT + PTRS_PER_BLOCK; // ... by the double-indirect block
 
-    /** One name in the root directory. */
-    public record DirEntry(String name, int ino, long size) {}
+    /** One name in a directory: {@code directory} is true for a subdirectory. */
+    public record DirEntry(String name, int ino, long size, boolean directory) {
+        public DirEntry(String name, int ino, long size) {
+            this(name, ino, size, false);
+        }
+    }
+
+    /** One directory's entries in memory: its slots (null = free) and their index by name. */
+    private static final class Dir {
+        final List<FsScan.Slot> slots = new ArrayList<>(); // guarded by the baton
+        final Map<String, Integer> slotOf = new HashMap<>(); // guarded by the baton
+    }
 
     /** What {@link #fsck} found: errors break an invariant; notes are harmless (leaks after a crash). */
     public record FsckReport(List<String> errors, List<String> notes) {
@@ -85,9 +95,10 @@ public final class PagelabFs {
     private final boolean readOnly; // immutable
     private final DiskInode[] inodes; // guarded by the baton; mirrors the inode table, by ino
     private final BitSet bitmap; // guarded by the baton; mirrors the on-disk bitmap
-    private final List<FsScan.Slot> slots = new ArrayList<>(); // guarded by the baton; root slots, null = free
-    private final Map<String, Integer> slotOf = new HashMap<>(); // guarded by the baton; name -> slot
-    // Invariant: slots.size() == inodes[ROOT_INO].size / DIRENT_SIZE; slotOf indexes the non-null slots.
+    private final Map<Integer, Dir> dirs = new HashMap<>(); // guarded by the baton; every directory, by ino
+    private final Map<Integer, Integer> parentOf = new HashMap<>(); // guarded by the baton; named ino -> its directory
+    // Invariant: for each directory d, dirs.get(d).slots.size() == inodes[d].size / DIRENT_SIZE and
+    // slotOf indexes its non-null slots; every named ino has exactly one entry, in parentOf's directory.
     private long freeCount; // guarded by the baton; clear bits of bitmap in the data area
     private long reserved; // guarded by the baton; delayed-allocation promises, in memory only
     private long clock; // guarded by the baton; the last mtime handed out
@@ -205,14 +216,29 @@ public final class PagelabFs {
     }
 
     private void loadSlots(List<FsScan.Slot> found) {
-        long n = inodes[ROOT_INO].size / DIRENT_SIZE;
-        for (int i = 0; i < n; i++) {
-            slots.add(null);
+        newDir(ROOT_INO);
+        for (FsScan.Slot s : found) {
+            if (inodes[s.ino()].type == DiskInode.DIR) {
+                newDir(s.ino());
+            }
         }
         for (FsScan.Slot s : found) {
-            slots.set(s.slot(), s);
-            slotOf.put(s.name(), s.slot());
+            Dir d = dirs.get(s.dir());
+            d.slots.set(s.slot(), s);
+            d.slotOf.put(s.name(), s.slot());
+            parentOf.put(s.ino(), s.dir());
         }
+    }
+
+    /** The in-memory entry list of directory {@code ino}, all slots free. */
+    private Dir newDir(int ino) {
+        Dir d = new Dir();
+        long n = inodes[ino].size / DIRENT_SIZE;
+        for (int i = 0; i < n; i++) {
+            d.slots.add(null);
+        }
+        dirs.put(ino, d);
+        return d;
     }
 
     /** Linux: ext2_put_super. Writes clean=1 (nothing for a read-only mount); the fs is unusable after. */
@@ -269,55 +295,159 @@ public final class PagelabFs {
         }
     }
 
-    // ---------------------------------------------------------------- the directory
+    // ---------------------------------------------------------------- directories
 
-    /** Linux: ext2_inode_by_name. The ino named {@code name}, or -1. */
-    public int lookup(String name) {
+    /**
+     * Linux: ext2_inode_by_name along a path. The ino that {@code path} names ("a/b/c", relative
+     * to the root; "" is the root itself), or -1.
+     */
+    public int lookup(String path) {
         checkMounted("lookup");
-        Integer slot = slotOf.get(name);
-        return slot == null ? -1 : slots.get(slot).ino();
+        int ino = ROOT_INO;
+        for (String part : parts(path)) {
+            Dir d = dirs.get(ino);
+            Integer slot = d == null ? null : d.slotOf.get(part);
+            if (slot == null) {
+                return -1;
+            }
+            ino = d.slots.get(slot).ino();
+        }
+        return ino;
+    }
+
+    private static List<String> parts(String path) {
+        List<String> out = new ArrayList<>();
+        for (String p : path.split("/")) {
+            if (!p.isEmpty()) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** True if {@code path} names a directory. */
+    public boolean isDirectory(String path) {
+        int ino = lookup(path);
+        return ino > 0 && inodes[ino].type == DiskInode.DIR;
     }
 
     /** The root directory, in slot order. */
     public List<DirEntry> list() {
+        return list("");
+    }
+
+    /** The directory {@code path}, in slot order (empty if it is not a directory). */
+    public List<DirEntry> list(String path) {
         checkMounted("list");
+        int ino = lookup(path);
+        Dir d = ino > 0 ? dirs.get(ino) : null;
         List<DirEntry> out = new ArrayList<>();
-        for (FsScan.Slot s : slots) {
-            if (s != null) {
-                out.add(new DirEntry(s.name(), s.ino(), inodes[s.ino()].size));
+        if (d != null) {
+            for (FsScan.Slot s : d.slots) {
+                if (s != null) {
+                    DiskInode in = inodes[s.ino()];
+                    out.add(new DirEntry(s.name(), s.ino(), in.size, in.type == DiskInode.DIR));
+                }
             }
         }
         return out;
+    }
+
+    /** The path of a named ino ("" for the root), from its chain of parent directories. */
+    public String pathOf(int ino) {
+        checkMounted("pathOf");
+        StringBuilder path = new StringBuilder();
+        for (int i = ino; i != ROOT_INO; ) {
+            Integer dir = parentOf.get(i);
+            if (dir == null) {
+                throw new IllegalArgumentException("pathOf: inode " + ino + " is not named");
+            }
+            String name = nameIn(dir, i);
+            path.insert(0, path.isEmpty() ? name : name + "/");
+            i = dir;
+        }
+        return path.toString();
+    }
+
+    private String nameIn(int dir, int ino) {
+        for (FsScan.Slot s : dirs.get(dir).slots) {
+            if (s != null && s.ino() == ino) {
+                return s.name();
+            }
+        }
+        throw new IllegalStateException("nameIn: directory " + dir + " does not name inode " + ino);
+    }
+
+    /** The directory that will hold {@code path}'s last component: ENOENT / ENOTDIR along the way. */
+    private int parentDir(String path) throws FsException {
+        List<String> p = parts(path);
+        if (p.isEmpty()) {
+            throw new FsException(Errno.EEXIST, "the root directory");
+        }
+        int ino = lookup(String.join("/", p.subList(0, p.size() - 1)));
+        if (ino < 0) {
+            throw new FsException(Errno.ENOENT, "no directory for \"" + path + "\"");
+        }
+        if (inodes[ino].type != DiskInode.DIR) {
+            throw new FsException(Errno.ENOTDIR, "not a directory on the way to \"" + path + "\"");
+        }
+        return ino;
+    }
+
+    private static String leaf(String path) {
+        List<String> p = parts(path);
+        return p.isEmpty() ? "" : p.get(p.size() - 1);
     }
 
     /**
      * Linux: ext2_create. A new empty file. Writes the inode first, then (growing the directory
      * if no slot is free) the entry, so a crash leaves at worst an orphaned inode.
      */
-    public int create(String name) throws FsException {
-        checkWritable("create");
-        byte[] nameBytes = checkNewName(name);
-        int ino = findFreeInode();
-        if (ino < 0) {
-            throw new FsException(Errno.ENOSPC, "no free inode for \"" + name + "\"");
-        }
-        int slot = findFreeSlot();
-        long dirBlock = (long) slot * DIRENT_SIZE / BLOCK_SIZE;
-        if (mapBlocksNeeded(inodes[ROOT_INO], dirBlock) > freeCount - reserved) {
-            throw new FsException(Errno.ENOSPC, "no free block to grow the directory for \"" + name + "\"");
-        }
-        DiskInode in = new DiskInode();
-        in.type = DiskInode.FILE;
-        inodes[ino] = in;
-        touch(ino);
-        writeDirEntry(slot, ino, nameBytes);
-        slots.set(slot, new FsScan.Slot(slot, name, ino));
-        slotOf.put(name, slot);
+    public int create(String path) throws FsException {
+        return createInode(path, DiskInode.FILE);
+    }
+
+    /**
+     * Linux: ext2_mkdir. A new empty directory, in the same order as {@link #create}: inode, then
+     * entry (a crash leaves at worst an orphaned directory inode, freed by the next mount).
+     */
+    public int mkdir(String path) throws FsException {
+        int ino = createInode(path, DiskInode.DIR);
+        newDir(ino);
         return ino;
     }
 
-    /** EINVAL / ENAMETOOLONG / EEXIST checks; the name's UTF-8 bytes. */
-    private byte[] checkNewName(String name) throws FsException {
+    private int createInode(String path, int type) throws FsException {
+        checkWritable(type == DiskInode.DIR ? "mkdir" : "create");
+        int dir = parentDir(path);
+        String name = leaf(path);
+        byte[] nameBytes = checkNewName(dir, name);
+        int ino = findFreeInode();
+        if (ino < 0) {
+            throw new FsException(Errno.ENOSPC, "no free inode for \"" + path + "\"");
+        }
+        int slot = findFreeSlot(dir);
+        long dirBlock = (long) slot * DIRENT_SIZE / BLOCK_SIZE;
+        if (slot >= inodes.length - 2) {
+            throw new FsException(Errno.ENOSPC, "directory full for \"" + path + "\"");
+        }
+        if (mapBlocksNeeded(inodes[dir], dirBlock) > freeCount - reserved) {
+            throw new FsException(Errno.ENOSPC, "no free block to grow the directory for \"" + path + "\"");
+        }
+        DiskInode in = new DiskInode();
+        in.type = type;
+        inodes[ino] = in;
+        touch(ino);
+        writeDirEntry(dir, slot, ino, nameBytes);
+        Dir d = dirs.get(dir);
+        d.slots.set(slot, new FsScan.Slot(dir, slot, name, ino));
+        d.slotOf.put(name, slot);
+        parentOf.put(ino, dir);
+        return ino;
+    }
+
+    /** EINVAL / ENAMETOOLONG / EEXIST checks in directory {@code dir}; the name's UTF-8 bytes. */
+    private byte[] checkNewName(int dir, String name) throws FsException {
         String problem = nameProblem(name);
         byte[] bytes = problem == null ? utf8(name) : null;
         if (bytes == null) {
@@ -326,7 +456,7 @@ public final class PagelabFs {
         if (bytes.length > NAME_MAX) {
             throw new FsException(Errno.ENAMETOOLONG, "name longer than " + NAME_MAX + " bytes");
         }
-        if (slotOf.containsKey(name)) {
+        if (dirs.get(dir).slotOf.containsKey(name)) {
             throw new FsException(Errno.EEXIST, "\"" + name + "\" exists");
         }
         return bytes;
@@ -364,45 +494,107 @@ public final class PagelabFs {
         return -1;
     }
 
-    /** The first free slot, or the slot just past the end (the directory grows by one entry). */
-    private int findFreeSlot() {
+    /** The first free slot of {@code dir}, or the slot just past its end (it grows by one entry). */
+    private int findFreeSlot(int dir) {
+        List<FsScan.Slot> slots = dirs.get(dir).slots;
         int free = slots.indexOf(null);
         return free >= 0 ? free : slots.size();
+    }
+
+    /** The slot naming {@code path} in its directory: {dir, slot}; ENOENT if there is none. */
+    private int[] slotOf(String path) throws FsException {
+        int dir = parentDir(path);
+        Integer slot = dirs.get(dir).slotOf.get(leaf(path));
+        if (slot == null) {
+            throw new FsException(Errno.ENOENT, "no file \"" + path + "\"");
+        }
+        return new int[] {dir, slot};
     }
 
     /**
      * Linux: ext2_unlink + ext2_delete_inode. Writes the entry away, then the inode, then the
      * bitmap: a crash leaves an orphaned inode or leaked blocks, never a dangling name.
      */
-    public void unlink(String name) throws FsException {
+    public void unlink(String path) throws FsException {
         checkWritable("unlink");
-        Integer slot = slotOf.get(name);
-        if (slot == null) {
-            throw new FsException(Errno.ENOENT, "no file \"" + name + "\"");
+        int[] ds = slotOf(path);
+        int ino = dirs.get(ds[0]).slots.get(ds[1]).ino();
+        if (inodes[ino].type == DiskInode.DIR) {
+            throw new FsException(Errno.EISDIR, "\"" + path + "\" is a directory");
         }
-        int ino = slots.get(slot).ino();
-        writeDirEntry(slot, 0, new byte[0]);
-        slots.set(slot, null);
-        slotOf.remove(name);
+        removeEntryAndFree(ds[0], ds[1], ino);
+    }
+
+    /**
+     * Linux: ext2_rmdir. Only an empty directory goes, in unlink's order: entry, inode, bitmap
+     * (its entry blocks are freed with it).
+     */
+    public void rmdir(String path) throws FsException {
+        checkWritable("rmdir");
+        if (parts(path).isEmpty()) {
+            throw new FsException(Errno.EBUSY, "the root directory");
+        }
+        int[] ds = slotOf(path);
+        int ino = dirs.get(ds[0]).slots.get(ds[1]).ino();
+        if (inodes[ino].type != DiskInode.DIR) {
+            throw new FsException(Errno.ENOTDIR, "\"" + path + "\" is not a directory");
+        }
+        if (!dirs.get(ino).slotOf.isEmpty()) {
+            throw new FsException(Errno.ENOTEMPTY, "\"" + path + "\" is not empty");
+        }
+        removeEntryAndFree(ds[0], ds[1], ino);
+        dirs.remove(ino);
+    }
+
+    private void removeEntryAndFree(int dir, int slot, int ino) {
+        Dir d = dirs.get(dir);
+        writeDirEntry(dir, slot, 0, new byte[0]);
+        d.slotOf.remove(d.slots.get(slot).name());
+        d.slots.set(slot, null);
+        parentOf.remove(ino);
         List<Integer> freed = blocksOf(inodes[ino]);
         inodes[ino] = new DiskInode();
         writeInode(ino);
         markFree(freed);
     }
 
-    /** Writes slot's 64 bytes (ino 0 and an empty name free it), mapping the slot's block if needed. */
-    private void writeDirEntry(int slot, int ino, byte[] name) {
-        DiskInode root = inodes[ROOT_INO];
+    /**
+     * Linux: ext2_rename, for a target that does not exist in the same directory: the entry's slot
+     * is rewritten with the new name in place, one synchronous write of one block, so a crash
+     * leaves the old name or the new one, never both or neither. Unlike Linux, a move to another
+     * directory is refused with EXDEV (it would take two writes; mv then copies), and so is one
+     * onto an existing name (EEXIST; the caller unlinks the target first).
+     */
+    public void rename(String from, String to) throws FsException {
+        checkWritable("rename");
+        int[] ds = slotOf(from);
+        int toDir = parentDir(to);
+        if (toDir != ds[0]) {
+            throw new FsException(Errno.EXDEV, "\"" + from + "\" and \"" + to + "\" are in different directories");
+        }
+        String name = leaf(to);
+        byte[] nameBytes = checkNewName(toDir, name);
+        Dir d = dirs.get(ds[0]);
+        FsScan.Slot old = d.slots.get(ds[1]);
+        writeDirEntry(ds[0], ds[1], old.ino(), nameBytes);
+        d.slots.set(ds[1], new FsScan.Slot(ds[0], ds[1], name, old.ino()));
+        d.slotOf.remove(old.name());
+        d.slotOf.put(name, ds[1]);
+    }
+
+    /** Writes slot's 64 bytes of directory {@code dir} (ino 0 and an empty name free it), mapping its block if needed. */
+    private void writeDirEntry(int dirIno, int slot, int ino, byte[] name) {
+        DiskInode dir = inodes[dirIno];
         long pos = (long) slot * DIRENT_SIZE;
-        if (pos >= root.size) {
-            root.size = pos + DIRENT_SIZE;
-            slots.add(null);
-            touch(ROOT_INO);
+        if (pos >= dir.size) {
+            dir.size = pos + DIRENT_SIZE;
+            dirs.get(dirIno).slots.add(null);
+            touch(dirIno);
         }
         long fb = pos / BLOCK_SIZE;
-        int blk = bmapRaw(root, fb);
+        int blk = bmapRaw(dir, fb);
         if (blk == 0) {
-            blk = allocLinkedOrDie(ROOT_INO, fb);
+            blk = allocLinkedOrDie(dirIno, fb);
         }
         byte[] buf = new byte[BLOCK_SIZE];
         disk.read(blk, buf, 0);

@@ -56,6 +56,7 @@ public final class VirtualDisk implements AutoCloseable {
     private final Map<Long, Runnable> onComplete = new LinkedHashMap<>(); // guarded by this; same keys
     private long nextId = 1; // guarded by this
     private long submitted, completed; // guarded by this
+    private final Map<Long, Long> lastCompletedId = new java.util.HashMap<>(); // block -> id of the write on the medium; guarded by this
     private long writesUntilCrash = -1; // guarded by this; -1 = hook off (see crashAfterWrites)
     private boolean closed; // guarded by this
 
@@ -176,6 +177,7 @@ public final class VirtualDisk implements AutoCloseable {
                 throw new IllegalArgumentException("VirtualDisk.complete: request " + r.id() + " is not in flight");
             }
             hitMediumLocked(r);
+            lastCompletedId.put(r.block(), r.id());
             inFlight.remove(r.id());
             completed++;
             callback = onComplete.remove(r.id());
@@ -183,6 +185,16 @@ public final class VirtualDisk implements AutoCloseable {
         if (callback != null) {
             callback.run();
         }
+    }
+
+    /** The id the next submitted write will get (ids grow in submission order). */
+    public synchronized long nextWriteId() {
+        return nextId;
+    }
+
+    /** The id of the completed write whose data {@code block} holds now, or 0 if none this session. */
+    public synchronized long lastCompletedWrite(long block) {
+        return lastCompletedId.getOrDefault(block, 0L);
     }
 
     /** Every in-flight request, oldest first. */

@@ -1,0 +1,102 @@
+package dev.pagelab.kernel.sched;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * PCT, probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010): every task gets a
+ * random distinct priority >= d when it is created; the highest-priority runnable task always
+ * runs; at d-1 random steps chosen uniformly in [1, k] the running task's priority drops below all
+ * others (to d-1, d-2, ..., 1). A step is a scheduling decision or, when guest instructions
+ * count, one retired guest instruction, so a change point can fall between any two guest
+ * instructions (user-level bugs); counting decisions only puts every change point inside kernel
+ * code or at a guest exit, where the seed races' windows are. A bug of depth d is found with
+ * probability at least 1/(n * k^(d-1)) per run, n tasks and k steps.
+ */
+public final class Pct implements Strategy {
+    private final SplittableRandom random; // guarded by the baton
+    private final long[] changePoints; // ascending steps at which the running task's priority drops
+    private final Map<Task, Integer> priority = new HashMap<>(); // guarded by the baton
+    private int nextChange; // index into changePoints; guarded by the baton
+    private long steps; // decisions + retired instructions so far; guarded by the baton
+    private int created; // guarded by the baton
+    private final int depth; // immutable
+    private final boolean countInstructions; // immutable: guest instructions are steps too
+
+    /**
+     * @param depth the bug depth d to target (1 = no priority changes)
+     * @param k     the expected number of steps of a run (measured from a first run)
+     */
+    public Pct(long seed, int depth, long k) {
+        this(seed, depth, k, true);
+    }
+
+    /** @param countInstructions whether retired guest instructions are steps (else only decisions) */
+    public Pct(long seed, int depth, long k, boolean countInstructions) {
+        if (depth < 1 || k < 1) {
+            throw new IllegalArgumentException("PCT needs depth >= 1 and k >= 1");
+        }
+        this.random = new SplittableRandom(seed);
+        this.depth = depth;
+        this.countInstructions = countInstructions;
+        this.changePoints = new long[depth - 1];
+        for (int i = 0; i < changePoints.length; i++) {
+            changePoints[i] = 1 + random.nextLong(k);
+        }
+        java.util.Arrays.sort(changePoints);
+    }
+
+    @Override
+    public void taskCreated(Task task) {
+        // distinct priorities >= depth, random order: a random key times a large base plus a tiebreak
+        priority.put(task, depth + random.nextInt(1 << 20) * 64 + (created++ % 64));
+    }
+
+    @Override
+    public Task pick(Decision d) {
+        steps++;
+        lowerAtChangePoints(d.current());
+        Task best = null;
+        for (Task t : d.runnable()) {
+            if (best == null || prio(t) > prio(best)) {
+                best = t;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public long budget(Task task, long max, long index) {
+        if (countInstructions && nextChange < changePoints.length) {
+            long until = changePoints[nextChange] - steps;
+            if (until >= 1 && until < max) {
+                return until; // stop exactly at the change point: the next decision lowers the task
+            }
+        }
+        return max;
+    }
+
+    @Override
+    public void retired(Task task, long instructions) {
+        if (countInstructions) {
+            steps += instructions;
+        }
+    }
+
+    private void lowerAtChangePoints(Task running) {
+        while (nextChange < changePoints.length && changePoints[nextChange] <= steps) {
+            priority.put(running, depth - 1 - nextChange);
+            nextChange++;
+        }
+    }
+
+    private int prio(Task t) {
+        return priority.getOrDefault(t, depth);
+    }
+
+    /** Steps counted so far (decisions and retired guest instructions): k for the next runs. */
+    public long steps() {
+        return steps;
+    }
+}

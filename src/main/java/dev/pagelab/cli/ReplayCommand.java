@@ -1,0 +1,103 @@
+package dev.pagelab.cli;
+
+import dev.pagelab.explore.Scenario;
+import dev.pagelab.explore.ScheduleFile;
+import dev.pagelab.kernel.sched.Replay;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code pagelab replay FILE}: runs a recorded schedule again and says whether the run was the same
+ * (the same trace hash: the same decisions, faults, system calls and oracle verdicts).
+ */
+@Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Replay a schedule written by explore or shrink: the same program, machine and choices.",
+            "Exit status: 0 if the run reproduced the recorded one exactly (same trace hash and failure), "
+                + "1 if it did not, 2 for a bad or foreign schedule file."})
+final class ReplayCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE", description = "A schedule file.")
+    Path file;
+
+    @Option(names = "--output", description = "Also print the guest's output.")
+    boolean output;
+
+    @Option(names = "--explain", description = "Tell the run as a story in kernel terms: each deviation from "
+            + "round-robin in words (who was stopped where, who ran), then the switches, system calls and faults "
+            + "that led to the failure.")
+    boolean explain;
+
+    @Option(names = "--story", paramLabel = "N", defaultValue = "6",
+            description = "With --explain: lines of the story kept around each preemption (and 2N at the end); "
+                    + "-1 for the whole story. Default: ${DEFAULT-VALUE}.")
+    int storyLines;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        ScheduleFile f = load(file);
+        PrintWriter w = spec.commandLine().getOut();
+        dev.pagelab.explore.Story story = new dev.pagelab.explore.Story();
+        Scenario.Outcome o = f.scenario().run(new Replay(f.deviations()), explain
+                ? new Scenario.Observe(false, true, story) : Scenario.Observe.NOTHING);
+        w.printf("replay %s: %s on %s, %d CPUs, %d deviations from round-robin (%s)%n", file,
+                String.join(" ", f.scenario().argv()), f.scenario().config(), f.scenario().cpus(), f.deviations().size(),
+                f.strategy());
+        if (output) {
+            w.print(o.output());
+        }
+        if (explain) {
+            w.println("deviations from round-robin:");
+            ShrinkCommand.describe(w, o);
+            List<String> lines = storyLines < 0 ? story.lines() : story.excerpt(storyLines, 2 * storyLines);
+            w.printf("story (%d events; around each preemption and at the end):%n", story.lines().size());
+            lines.forEach(l -> w.println("  " + l));
+        }
+        w.println("result     " + o.failure());
+        boolean sameHash = o.traceHash() == f.traceHash();
+        boolean sameFailure = o.failure().signature().equals(f.failure().signature());
+        w.printf("trace hash 0x%016x (recorded 0x%016x): %s%n", o.traceHash(), f.traceHash(),
+                sameHash && sameFailure && o.replayMismatches() == 0 ? "the same run, reproduced exactly"
+                        : "DIFFERENT: the run did not reproduce"
+                        + (o.replayMismatches() > 0 ? " (" + o.replayMismatches() + " recorded picks not possible)" : ""));
+        w.flush();
+        return sameHash && sameFailure && o.replayMismatches() == 0 ? 0 : 1;
+    }
+
+    /** Reads a schedule and checks it belongs to this pagelab and this program; else one line, exit 2. */
+    static ScheduleFile load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new UserError(file + ": no such schedule file", 2);
+        }
+        ScheduleFile f;
+        try {
+            f = ScheduleFile.read(file);
+        } catch (ScheduleFile.BadSchedule e) {
+            throw new UserError(e.getMessage(), 2);
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new UserError(file + ": not a valid pagelab schedule (not text)", 2);
+        }
+        if (!f.version().equals(Main.VERSION)) {
+            throw new UserError(file + ": written by pagelab " + f.version() + ", this is " + Main.VERSION
+                    + ": schedules replay only on the version that wrote them", 2);
+        }
+        Path program = f.scenario().program();
+        if (!Files.isRegularFile(program)) {
+            throw new UserError(file + ": its program " + program + " does not exist here", 2);
+        }
+        if (!ScheduleFile.sha256(program).equals(f.programSha256())) {
+            throw new UserError(file + ": its program " + program + " has changed since the schedule was written "
+                    + "(SHA-256 differs)", 2);
+        }
+        return f;
+    }
+}
