@@ -39,6 +39,14 @@ final class ReplayCommand implements Callable<Integer> {
                     + "-1 for the whole story. Default: ${DEFAULT-VALUE}.")
     int storyLines;
 
+    @Option(names = "--timeline", paramLabel = "FILE", description = "Write the run as Chrome/Perfetto "
+            + "trace-event JSON (one lane per task: guest runs, system calls, faults, preemptions, pte changes); "
+            + "open it in ui.perfetto.dev or chrome://tracing.")
+    Path timelineFile;
+
+    @CommandLine.Mixin
+    TraceOptions trace = new TraceOptions();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -46,14 +54,30 @@ final class ReplayCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ScheduleFile f = load(file);
         PrintWriter w = spec.commandLine().getOut();
+        dev.pagelab.trace.Tracer.Options traceOptions = trace.parse("replay");
         dev.pagelab.explore.Story story = new dev.pagelab.explore.Story();
-        Scenario.Outcome o = f.scenario().run(new Replay(f.deviations()), explain
-                ? new Scenario.Observe(false, true, story) : Scenario.Observe.NOTHING);
+        dev.pagelab.explore.Timeline timeline = timelineFile == null ? null : new dev.pagelab.explore.Timeline();
+        TraceOptions.Session[] traced = new TraceOptions.Session[1];
+        Scenario.Outcome o;
+        try {
+            o = f.scenario().run(new Replay(f.deviations()), new Scenario.Observe(false, explain,
+                    dev.pagelab.kernel.sched.CompositeEvents.of(explain ? story : dev.pagelab.kernel.sched.KernelEvents.NONE,
+                            timeline == null ? dev.pagelab.kernel.sched.KernelEvents.NONE : timeline),
+                    kernel -> TraceOptions.events(traced[0] = trace.start("replay", kernel, traceOptions))));
+        } finally {
+            if (traced[0] != null) {
+                traced[0].close();
+            }
+        }
         w.printf("replay %s: %s on %s, %d CPUs, %d deviations from round-robin (%s)%n", file,
                 String.join(" ", f.scenario().argv()), f.scenario().config(), f.scenario().cpus(), f.deviations().size(),
                 f.strategy());
         if (output) {
             w.print(o.output());
+        }
+        if (timeline != null) {
+            timeline.write(timelineFile);
+            w.println("timeline   " + timelineFile + " (open it in ui.perfetto.dev or chrome://tracing)");
         }
         if (explain) {
             w.println("deviations from round-robin:");

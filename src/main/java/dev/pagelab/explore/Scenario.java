@@ -44,9 +44,17 @@ public record Scenario(Path program, List<String> argv, KernelConfig config, int
         }
     }
 
-    /** How much to observe of a run. */
-    public record Observe(boolean decisionLog, boolean labelPoints, KernelEvents events) {
+    /**
+     * How much to observe of a run. {@code attach}, if given, is called with the booted kernel before
+     * the run and returns one more observer (a tracer that hooks the kernel's CPUs).
+     */
+    public record Observe(boolean decisionLog, boolean labelPoints, KernelEvents events,
+                          java.util.function.Function<Kernel, KernelEvents> attach) {
         public static final Observe NOTHING = new Observe(false, false, KernelEvents.NONE);
+
+        public Observe(boolean decisionLog, boolean labelPoints, KernelEvents events) {
+            this(decisionLog, labelPoints, events, null);
+        }
     }
 
     /** Checks that the program is a loadable ELF (once, before a campaign). */
@@ -105,7 +113,8 @@ public record Scenario(Path program, List<String> argv, KernelConfig config, int
             if (observe.labelPoints()) {
                 s.labelPoints();
             }
-            s.setEvents(observe.events());
+            s.setEvents(observe.attach() == null ? observe.events()
+                    : dev.pagelab.kernel.sched.CompositeEvents.of(observe.events(), observe.attach().apply(kernel)));
             Failure failure;
             try {
                 Kernel.Result r = kernel.run(program, argv, List.of());

@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * Shrinks a failing schedule (delta debugging, Zeller's ddmin): first to the fewest preemptions,
- * then to the fewest deviations from round-robin, keeping the failure's signature (the same
+ * then to the fewest deviations from round-robin, then merges a thread's consecutive budgets,
+ * keeping the failure's signature (the same
  * oracle, signal or status). Every candidate is replayed for real; what a replay actually applied
  * replaces the candidate, so deviations that no longer take effect disappear.
  */
@@ -29,7 +30,58 @@ public final class Shrinker {
         }
         cur = ddmin(cur, true);
         cur = ddmin(cur, false);
+        return mergeBudgets(cur);
+    }
+
+    /**
+     * Fewer decisions: two budgets of one thread in a row (budget b1 at decision i, round-robin's
+     * "go on" at the PREEMPT point i+1, budget b2 at i+2) cut the same guest code as one budget
+     * b1+b2 at i, which is two decisions fewer; the thread's later deviations move up by two. Each
+     * merge is kept only if the replay still fails the same way.
+     */
+    private List<Deviation> mergeBudgets(List<Deviation> devs) {
+        List<Deviation> cur = devs;
+        for (boolean merged = true; merged; ) {
+            merged = false;
+            for (Deviation a : cur) {
+                Deviation b = find(cur, a.task(), a.index() + 2);
+                if (a.kind() != Deviation.Kind.BUDGET || b == null || b.kind() != Deviation.Kind.BUDGET
+                        || find(cur, a.task(), a.index() + 1) != null) {
+                    continue;
+                }
+                List<Deviation> candidate = new ArrayList<>();
+                for (Deviation d : cur) {
+                    if (d == b) {
+                        continue;
+                    }
+                    if (d == a) {
+                        candidate.add(new Deviation(a.task(), a.index(), Deviation.Kind.BUDGET, a.value() + b.value(),
+                                false, ""));
+                    } else if (d.task() == a.task() && d.index() > b.index()) {
+                        candidate.add(new Deviation(d.task(), d.index() - 2, d.kind(), d.value(), d.preemption(),
+                                d.where()));
+                    } else {
+                        candidate.add(d);
+                    }
+                }
+                List<Deviation> applied = replayApplied(candidate);
+                if (applied != null && applied.size() < cur.size()) {
+                    cur = applied;
+                    merged = true;
+                    break;
+                }
+            }
+        }
         return cur;
+    }
+
+    private static Deviation find(List<Deviation> devs, int task, long index) {
+        for (Deviation d : devs) {
+            if (d.task() == task && d.index() == index) {
+                return d;
+            }
+        }
+        return null;
     }
 
     public int replays() {

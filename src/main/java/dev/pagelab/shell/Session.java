@@ -31,6 +31,9 @@ final class Session {
     private final Function<String, Path> resolver; // immutable: PROGRAM -> executable, or ShellError
     private final PrintStream out; // immutable reference
     private State state = State.EMPTY;
+    private dev.pagelab.trace.Tracer tracer; // while tracing (trace on), else null
+    private java.io.OutputStream traceStream; // the trace file's stream while tracing
+    private Path traceFile; // where the trace goes while tracing
     private Path exe;
     private List<String> argv = List.of();
     private ElfSymbols symbols = ElfSymbols.NONE;
@@ -289,7 +292,56 @@ final class Session {
         closeKernel();
     }
 
+    /**
+     * trace on FILE [att|intel]: from now on every retired guest instruction and kernel event goes
+     * to FILE (the tracer of {@code run --trace}, beside the debugger). Only while stopped.
+     */
+    void traceOn(Path file, dev.pagelab.emulator.Capstone.Syntax syntax) {
+        requireStopped();
+        if (tracer != null) {
+            throw new ShellError("trace: already tracing to " + traceFile + " (trace off first)");
+        }
+        try {
+            traceStream = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(file), 1 << 16);
+        } catch (java.io.IOException e) {
+            throw new ShellError("trace: cannot write " + file + ": " + e.getMessage());
+        }
+        dev.pagelab.trace.Tracer.Options o = dev.pagelab.trace.Tracer.Options.defaults();
+        tracer = dev.pagelab.trace.Tracer.attach(kernel, new dev.pagelab.trace.Tracer.Options(syntax, o.format(),
+                o.memory(), o.lo(), o.hi(), o.tid(), o.from(), o.count()), traceStream);
+        traceFile = file;
+        kernel.scheduler().setEvents(dev.pagelab.kernel.sched.CompositeEvents.of(debugger, tracer));
+        out.println("tracing to " + file);
+    }
+
+    /** trace off: stops tracing and closes the file. */
+    void traceOff() {
+        if (tracer == null) {
+            throw new ShellError("trace: not tracing");
+        }
+        long lines = tracer.instructionLines();
+        stopTracing();
+        out.println("trace off: " + lines + " instructions written to " + traceFile);
+    }
+
+    private void stopTracing() {
+        if (tracer == null) {
+            return;
+        }
+        tracer.close();
+        try {
+            traceStream.close();
+        } catch (java.io.IOException ignored) {
+            // the lines already written stay
+        }
+        tracer = null;
+        if (kernel != null && debugger != null) {
+            kernel.scheduler().setEvents(debugger);
+        }
+    }
+
     private void closeKernel() {
+        stopTracing();
         if (kernel != null) {
             kernel.close();
             kernel = null;

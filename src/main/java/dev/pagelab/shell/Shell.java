@@ -215,6 +215,9 @@ public final class Shell {
                     mm.dirty(a.get(0));
                 });
         add("tlb", List.of(), "tlb flush [CPU]", "Flush one CPU's TLB, or every CPU's.", this::tlb);
+        add("trace", List.of(), "trace on FILE [att|intel] | trace off", "Write every retired guest instruction "
+                + "(disassembled) and kernel event to FILE from now on, as run --trace does; trace off stops.",
+                this::trace);
         add("tasks", List.of(), "tasks", "The scheduler's tasks: who runs, on which CPU, who waits where.",
                 a -> mm.tasks());
         add("stats", List.of(), "stats", "Instructions, faults, syscalls, frames (as run --stats).",
@@ -421,6 +424,22 @@ public final class Shell {
         mm.pte(address(a, "pte VA | pte set VA BITS"));
     }
 
+    private void trace(List<String> a) {
+        if (a.size() == 1 && a.get(0).equals("off")) {
+            session.traceOff();
+            return;
+        }
+        if (a.size() < 2 || a.size() > 3 || !a.get(0).equals("on")) {
+            throw new ShellError("usage: trace on FILE [att|intel] | trace off");
+        }
+        String syntax = a.size() == 3 ? a.get(2) : "att";
+        if (!syntax.equals("att") && !syntax.equals("intel")) {
+            throw new ShellError("trace: syntax is att or intel, not " + syntax);
+        }
+        session.traceOn(Path.of(a.get(1)), syntax.equals("att") ? dev.pagelab.emulator.Capstone.Syntax.ATT
+                : dev.pagelab.emulator.Capstone.Syntax.INTEL);
+    }
+
     private void tlb(List<String> a) {
         if (a.isEmpty() || !a.get(0).equals("flush")) {
             throw new ShellError("usage: tlb flush [CPU]");
@@ -507,6 +526,7 @@ public final class Shell {
             case "info" -> List.of("break");
             case "disk" -> List.of("ls", "fsck");
             case "tlb" -> List.of("flush");
+            case "trace" -> index == 1 ? List.of("on", "off") : index == 2 ? files(current) : List.of("att", "intel");
             case "pte" -> index == 1 ? concat(List.of("set"), addressWords()) : addressWords();
             case "delete" -> session.breakpoints().stream().map(b -> Integer.toString(b.id())).toList();
             case "dirty" -> fileNames();

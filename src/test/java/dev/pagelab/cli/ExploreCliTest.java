@@ -95,6 +95,35 @@ class ExploreCliTest {
     }
 
     @Test
+    void replayTracesTheSameRunInstructionByInstruction() throws IOException {
+        Cli.Result found = Cli.run("explore", "racecount", "200", "--budget", "100", "--stop-on-first", "--out",
+                dir.toString());
+        assertEquals(1, found.exit(), found.toString());
+        Path trace = dir.resolve("r.trace");
+        Cli.Result r = Cli.run("replay", onlySchedule().toString(), "--trace", trace.toString());
+        assertEquals(0, r.exit(), "tracing must not change the run:\n" + r);
+        List<String> lines = Files.readAllLines(trace);
+        assertTrue(lines.stream().filter(l -> l.startsWith("insn ")).count() > 1_000, "instructions traced");
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("syscall ") && l.contains("clone(")), "syscalls traced");
+
+        Path json = dir.resolve("t.json");
+        Cli.Result t = Cli.run("replay", onlySchedule().toString(), "--timeline", json.toString());
+        assertEquals(0, t.exit(), t.toString());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> events = (List<Map<String, Object>>) ((Map<String, Object>) JsonParser.parse(
+                Files.readString(json))).get("traceEvents");
+        Map<Object, Long> depth = new java.util.HashMap<>();
+        for (Map<String, Object> e : events) {
+            long d = e.get("ph").equals("B") ? 1 : e.get("ph").equals("E") ? -1 : 0;
+            depth.merge(e.get("tid"), d, Long::sum);
+        }
+        assertTrue(depth.values().stream().allMatch(d -> d == 0), "every slice is closed: " + depth);
+        assertTrue(events.stream().anyMatch(e -> String.valueOf(e.get("name")).startsWith("preempted")),
+                "the preemption is on the timeline");
+        assertTrue(events.stream().anyMatch(e -> "clone".equals(e.get("name"))), "system calls are slices");
+    }
+
+    @Test
     void helpExists() {
         for (String c : List.of("explore", "replay", "shrink")) {
             Cli.Result r = Cli.run(c, "--help");

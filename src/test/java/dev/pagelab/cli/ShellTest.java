@@ -40,6 +40,21 @@ class ShellTest {
             + "delete; continue; disk ls; check";
 
     @Test
+    void traceOnAndOffWriteTheInstructionsRunInBetween() throws Exception {
+        Path trace = dir.resolve("s.trace");
+        Cli.Result r = Cli.runIn(dir, "shell", "racecount", "5", "-c", "break syscall clone; run; trace on " + trace
+                + "; continue; trace off; trace off; continue");
+        assertEquals(1, r.exit(), "one error line (the second trace off) makes the batch exit 1:\n" + r);
+        assertTrue(after(r.out(), "trace on " + trace).contains("tracing to " + trace), r.toString());
+        String off = after(r.out(), "trace off");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("trace off: (\\d+) instructions").matcher(off);
+        assertTrue(m.find(), r.toString());
+        long insns = java.nio.file.Files.readAllLines(trace).stream().filter(l -> l.startsWith("insn ")).count();
+        assertTrue(insns > 0 && insns == Long.parseLong(m.group(1)), insns + " vs " + off);
+        assertTrue(afterLast(r.out(), "trace off").contains("error: trace: not tracing"), r.toString());
+    }
+
+    @Test
     void mapwriterWalkthroughShowsThePteGoingPresentThenDirtyAndTheStructPage() {
         Cli.Result r = Cli.runIn(dir, "shell", "mapwriter", "m.dat", "-c", WALKTHROUGH);
         assertEquals(0, r.exit(), r.toString());
