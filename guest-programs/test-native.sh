@@ -135,6 +135,12 @@ expect "faultstorm 100" 0 "$BIN/faultstorm" 100 <<'EOF'
 faultstorm: touched 100 pages
 EOF
 
+expect crunch 0 "$BIN/crunch" <<'EOF'
+crunch: 1024 KiB -> 638722 bytes, checksum 0x774201db630ff573
+EOF
+expect "crunch 64 7" 0 "$BIN/crunch" 64 7 <<'EOF'
+crunch: 64 KiB -> 45694 bytes, checksum 0x928fbdfe1d1c9f9b
+EOF
 expect "spin 1000" 0 "$BIN/spin" 1000 <<'EOF'
 spin: counting to N
 spin: 1000 iterations

@@ -17,6 +17,6 @@
  *
  * <p>Layers: the shell is application code; it reads the kernel's own structures (PageTables,
  * MmStruct, Vma, Page, AddressSpace, Rmap, BufferHead, PagelabFs) and decodes with the emulator's
- * X86Paging and Pte. Guest breakpoints live in the emulator's native instruction hook.
+ * X86Paging and Pte. Guest breakpoints live in the emulator's native run loop (its block hook).
  */
 package dev.pagelab.shell;

@@ -59,7 +59,7 @@ public final class Machine implements AutoCloseable {
 
     /**
      * Creates the next virtual CPU; with {@code countInstructions} it keeps an exact count of
-     * retired instructions and enforces budgets exactly (a native call per instruction).
+     * retired instructions and enforces budgets exactly (a native call per translated block).
      */
     public synchronized Vcpu createVcpu(boolean countInstructions) {
         Vcpu cpu = new UnicornVcpu(cpus.size(), this, Calibration.offsets(), countInstructions);

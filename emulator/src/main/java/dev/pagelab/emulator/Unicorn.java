@@ -81,27 +81,36 @@ public final class Unicorn implements AutoCloseable {
         this.scratch = arena.allocate(64, 16);
     }
 
-    /** The translated-code buffer of each engine. */
-    static final int TCG_BUFFER_BYTES = 32 << 20;
+    /**
+     * Size of each engine's buffer of translated code. libunicorn's default is 1 GiB, and every
+     * translation-cache flush zeroes the whole buffer (measured: 0.3 s and 1 GiB resident per
+     * flush); 32 MiB holds far more code than any guest here translates.
+     */
+    static final int CODE_BUFFER_BYTES = 32 << 20;
 
-    /** {@code uc_open(UC_ARCH_X86, UC_MODE_64)}. */
+    /** {@code uc_open(UC_ARCH_X86, UC_MODE_64)}, with a {@link #CODE_BUFFER_BYTES} code buffer. */
     public static Unicorn openX86_64() {
         UnicornLibrary lib = UnicornLibrary.get();
         Arena arena = Arena.ofShared();
         try {
             MemorySegment out = arena.allocate(ADDRESS);
             lib.check("uc_open", (int) lib.ucOpen.invokeExact(UcConst.UC_ARCH_X86, UcConst.UC_MODE_64, out));
-            MemorySegment uc = out.get(ADDRESS, 0);
-            // Before the engine initializes itself lazily: a small translation buffer. The default
-            // (1 GiB) makes every uc_ctl TB flush take hundreds of milliseconds; the guests'
-            // code fits many times over in this, and a full buffer is flushed by the engine itself.
-            lib.check("uc_ctl(UC_CTL_TCG_BUFFER_SIZE)", (int) lib.ucCtl1Int.invokeExact(uc,
-                    UcConst.UC_CTL_TCG_BUFFER_SIZE_WRITE, TCG_BUFFER_BYTES));
-            return new Unicorn(lib, arena, uc);
+            MemorySegment engine = out.get(ADDRESS, 0);
+            int err = (int) lib.ucCtlInt.invokeExact(engine, UcConst.UC_CTL_TCG_BUFFER_SIZE_WRITE, CODE_BUFFER_BYTES);
+            if (err != UcConst.UC_ERR_OK) {
+                int ignored = (int) lib.ucClose.invokeExact(engine);
+                lib.check("uc_ctl(UC_CTL_TCG_BUFFER_SIZE)", err);
+            }
+            return new Unicorn(lib, arena, engine);
         } catch (Throwable t) {
             arena.close();
             throw UnicornLibrary.rethrow(t);
         }
+    }
+
+    /** The {@code uc_engine *} itself, for pagelab's own native code ({@link NativeRunLoop}). */
+    MemorySegment engine() {
+        return uc;
     }
 
     /** {@code uc_version()} of the loaded library, e.g. 0x020101ff for 2.1.1. */
@@ -336,61 +345,6 @@ public final class Unicorn implements AutoCloseable {
         MemorySegment stub = Linker.nativeLinker().upcallStub(CODE_TARGET.bindTo(this).bindTo(hook),
                 FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS), arena);
         return hookAdd(UcConst.UC_HOOK_CODE, stub, begin, end, 0);
-    }
-
-    /**
-     * Installs the native instruction counter over all addresses and returns its budget block:
-     * {@code long executed} at offset 0, {@code long limit} at offset 8 (0 = no limit). The hook
-     * stops the engine before the instruction that would exceed the limit.
-     */
-    public Budget hookInstructionBudget() {
-        MemorySegment budget = arena.allocate(8L * (5 + Budget.MAX_BREAKPOINTS), 8);
-        hookAdd(UcConst.UC_HOOK_CODE, lib.countInsnHook(), budget, 1, 0, 0);
-        return new Budget(budget);
-    }
-
-    /**
-     * The counter, limit and breakpoints shared with the native code hook (struct pagelab_budget
-     * in pagelab_hooks.c).
-     */
-    public static final class Budget {
-        /** PAGELAB_MAX_BREAKS of the native hook. */
-        public static final int MAX_BREAKPOINTS = 32;
-        private static final long USER_STARTED = 16, HIT = 24, NBREAKS = 32, BREAKS = 40;
-        private final MemorySegment cells; // [executed, limit, user_started, hit, nbreaks, breaks...]
-
-        Budget(MemorySegment cells) {
-            this.cells = cells;
-        }
-
-        public long executed() {
-            return cells.get(JAVA_LONG, 0);
-        }
-
-        /** Resets the counter and sets the limit (0 = none) for the next run. */
-        public void start(long limit) {
-            cells.set(JAVA_LONG, 0, 0L);
-            cells.set(JAVA_LONG, 8, limit);
-            cells.set(JAVA_LONG, USER_STARTED, 0L);
-            cells.set(JAVA_LONG, HIT, 0L);
-        }
-
-        /** The breakpoint address the last run stopped before, or 0. */
-        public long breakpointHit() {
-            return cells.get(JAVA_LONG, HIT);
-        }
-
-        /** Replaces the breakpoint addresses (user addresses; at most {@link #MAX_BREAKPOINTS}). */
-        public void setBreakpoints(long[] addresses) {
-            if (addresses.length > MAX_BREAKPOINTS) {
-                throw new IllegalArgumentException("setBreakpoints: at most " + MAX_BREAKPOINTS + " breakpoints");
-            }
-            cells.set(JAVA_LONG, NBREAKS, 0L);
-            for (int i = 0; i < addresses.length; i++) {
-                cells.set(JAVA_LONG, BREAKS + 8L * i, addresses[i]);
-            }
-            cells.set(JAVA_LONG, NBREAKS, addresses.length);
-        }
     }
 
     /** {@code UC_HOOK_MEM_*} of the given type mask over all addresses. */

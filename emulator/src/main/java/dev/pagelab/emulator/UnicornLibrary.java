@@ -26,12 +26,11 @@ final class UnicornLibrary {
     static final int MIN_VERSION = 0x0201_0000;
 
     final String path; // immutable
-    private MemorySegment countInsnHook; // lazily loaded from libpagelab-hooks.so; guarded by this
     private SymbolLookup traceLookup; // lazily loaded libpagelab-trace.so; guarded by this
     final int version; // immutable: uc_version(), 0xMMmmpp..
     final MethodHandle ucVersion, ucStrerror, ucOpen, ucClose, ucRegRead, ucRegWrite,
             ucRegReadBatch, ucRegWriteBatch, ucMemMapPtr, ucMemRead, ucMemWrite, ucEmuStart,
-            ucEmuStop, ucHookAdd, ucHookDel, ucCtl0, ucCtl1Int, ucContextAlloc, ucContextSave,
+            ucEmuStop, ucHookAdd, ucHookDel, ucCtl0, ucCtlInt, ucContextAlloc, ucContextSave,
             ucContextRestore, ucContextSize, ucContextFree; // immutable
 
     private static volatile UnicornLibrary instance; // guarded by UnicornLibrary.class for writes
@@ -125,8 +124,7 @@ final class UnicornLibrary {
         // uc_err uc_ctl(uc, uc_control_type control, ...): called here with no variadic argument.
         ucCtl0 = handle(linker, lookup, "uc_ctl", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT),
                 Linker.Option.firstVariadicArg(2));
-        // ... and with one variadic uint32_t (UC_CTL_TCG_BUFFER_SIZE).
-        ucCtl1Int = handle(linker, lookup, "uc_ctl", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+        ucCtlInt = handle(linker, lookup, "uc_ctl", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
                 Linker.Option.firstVariadicArg(2));
         ucContextAlloc = handle(linker, lookup, "uc_context_alloc",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
@@ -148,26 +146,6 @@ final class UnicornLibrary {
         MemorySegment symbol = lookup.find(name).orElseThrow(
                 () -> new UnicornException("libunicorn has no symbol " + name + " (is it 2.1 or newer?)"));
         return linker.downcallHandle(symbol, descriptor, options);
-    }
-
-    /**
-     * The native {@code pagelab_count_insn} code hook (emulator/src/main/c/pagelab_hooks.c), from
-     * {@code -Dpagelab.hooks} or {@code $pagelab.home/emulator/target/native/libpagelab-hooks.so}.
-     */
-    synchronized MemorySegment countInsnHook() {
-        if (countInsnHook == null) {
-            String explicit = System.getProperty("pagelab.hooks");
-            Path lib = explicit != null ? Path.of(explicit)
-                    : Path.of(System.getProperty("pagelab.home", "."), "emulator", "target", "native",
-                            "libpagelab-hooks.so");
-            if (!Files.exists(lib)) {
-                throw new UnicornException("native hook library not found at " + lib
-                        + " (build with ./mvnw -DskipTests package, or set -Dpagelab.hooks)");
-            }
-            countInsnHook = SymbolLookup.libraryLookup(lib, Arena.global()).find("pagelab_count_insn")
-                    .orElseThrow(() -> new UnicornException(lib + " has no pagelab_count_insn"));
-        }
-        return countInsnHook;
     }
 
     /**

@@ -7,6 +7,10 @@ package dev.pagelab.emulator;
  * happens in {@link #run} after {@code uc_emu_start} has returned. After every exception the hook
  * swallowed, {@link #forgetException} applies the remedy of hardware-facts.md section 4: libunicorn
  * never resets QEMU's {@code old_exception}, so without it the next #PF becomes a double fault.
+ *
+ * <p>A counting CPU does all of that in C instead ({@link NativeRunLoop}: a block hook counts,
+ * budgets end exactly by single-stepping only the last block's instructions, and the interrupt
+ * and syscall hooks are native too); a CPU without counting uses the Java hooks below.
  */
 final class UnicornVcpu implements Vcpu {
     private static final int EFER = 0xC000_0080;
@@ -39,7 +43,7 @@ final class UnicornVcpu implements Vcpu {
     private long faultAddress; // CR2 of the last #PF, read in the hook
     private int[] hookContext; // calibration only: the context as saved inside the last hook
     private long cr3; // the current page-table root
-    private final Unicorn.Budget budget; // the native instruction counter, or null when not counting
+    private final NativeRunLoop loop; // owned: the native run loop of a counting CPU, or null
     private long retired; // instructions retired by this CPU (counting CPUs only)
     private NativeTrace trace; // the instruction trace, or null when tracing is off
     private DebugControl debug; // the debugger's stop check, or null when none is attached
@@ -49,14 +53,15 @@ final class UnicornVcpu implements Vcpu {
     }
 
     /**
-     * @param countInstructions install the native counting hook: exact instruction counts and
-     *                          budgets, at the cost of a native call per instruction
+     * @param countInstructions run through the native loop: exact instruction counts and budgets
+     *                          (a native call per translated block, not per instruction)
      */
     UnicornVcpu(int id, Machine machine, ContextOffsets offsets, boolean countInstructions) {
         this.id = id;
         this.machine = machine;
         this.offsets = offsets;
         this.uc = Unicorn.openX86_64();
+        NativeRunLoop nativeLoop = null;
         try {
             uc.memMapPtr(0, machine.memory().segment());
             this.context = uc.newContext();
@@ -65,11 +70,21 @@ final class UnicornVcpu implements Vcpu {
             this.fpuBatch = uc.wideBatch(UserState.fpuRegisterIds());
             this.returnBatch = uc.batch(UcConst.UC_X86_REG_RCX, UcConst.UC_X86_REG_R11);
             enterLongModeWithPaging(machine.idleRoot());
-            uc.hookInterrupt(this::onInterrupt);
-            uc.hookSyscall(this::onSyscall);
-            this.budget = countInstructions ? uc.hookInstructionBudget() : null;
+            if (countInstructions) {
+                if (offsets == null) {
+                    throw new IllegalStateException("UnicornVcpu: a counting CPU needs calibrated offsets");
+                }
+                nativeLoop = new NativeRunLoop(uc, offsets, machine.firmware().untilAddress());
+            } else {
+                uc.hookInterrupt(this::onInterrupt);
+                uc.hookSyscall(this::onSyscall);
+            }
+            this.loop = nativeLoop;
         } catch (RuntimeException e) {
             uc.close();
+            if (nativeLoop != null) {
+                nativeLoop.close();
+            }
             throw e;
         }
     }
@@ -127,6 +142,48 @@ final class UnicornVcpu implements Vcpu {
         if (maxInstructions < 0) {
             throw new IllegalArgumentException("run: negative instruction budget");
         }
+        return loop != null ? runCounting(maxInstructions) : runUncounted(maxInstructions);
+    }
+
+    /** The counting CPU's run: one call into {@link NativeRunLoop}, then the exit it reports. */
+    private VmExit runCounting(long maxInstructions) {
+        long begin = 0; // the current RIP
+        long limit = maxInstructions;
+        int trampoline = 0;
+        if (!userMode) {
+            begin = prepareIretToUser();
+            trampoline = 1; // the iretq is executed (and counted) too
+            limit = maxInstructions == 0 ? 0 : maxInstructions + 1;
+            userMode = true;
+        }
+        beginHooks(trampoline);
+        int reason = loop.run(begin, limit);
+        long ran = loop.retired() - trampoline;
+        if (ran < 0 || (limit > 0 && loop.retired() > limit)) {
+            throw new IllegalStateException("UnicornVcpu: run counted " + loop.retired() + " instructions for a budget of "
+                    + limit);
+        }
+        retired += ran;
+        long rip = loop.rip();
+        // A debugger's stop ends the run like another hook's uc_emu_stop: the loop counted the
+        // instructions before RIP exactly (the stopped one had not begun), nothing to take back.
+        boolean debugStop = debugStopped();
+        VmExit exit = switch (reason) {
+            case NativeRunLoop.EXIT_BUDGET, NativeRunLoop.EXIT_BREAKPOINT -> new VmExit.QuantumExpired(rip);
+            case NativeRunLoop.EXIT_SYSCALL -> syscallExit();
+            case NativeRunLoop.EXIT_INTERRUPT -> loop.vector() == INTNO_PAGE_FAULT
+                    ? new VmExit.PageFault(loop.cr2(), loop.errorCode(), rip)
+                    : new VmExit.CpuException(loop.vector(), rip);
+            case NativeRunLoop.EXIT_INVALID -> new VmExit.CpuException(6, rip);
+            case NativeRunLoop.EXIT_HALT -> debugStop ? new VmExit.QuantumExpired(rip) : new VmExit.Halt(rip);
+            default -> throw new IllegalStateException("UnicornVcpu: unknown native exit " + reason);
+        };
+        endHooks(debugStop);
+        return exit;
+    }
+
+    /** A CPU without counting: the Java hooks, and libunicorn's own count for a budget. */
+    private VmExit runUncounted(long maxInstructions) {
         stop = Stop.NONE;
         long begin;
         long limit = maxInstructions;
@@ -135,24 +192,14 @@ final class UnicornVcpu implements Vcpu {
             begin = uc.regRead(UcConst.UC_X86_REG_RIP);
         } else {
             begin = prepareIretToUser();
-            trampoline = 1; // the iretq is executed (and counted) too
-            limit = maxInstructions == 0 ? 0 : maxInstructions + 1;
+            limit = maxInstructions == 0 ? 0 : maxInstructions + 1; // the iretq runs too
+            trampoline = 1;
             userMode = true;
         }
         VmExit exit;
-        if (trace != null) {
-            trace.beginRun(trampoline);
-        }
-        if (debug != null) {
-            debug.beginRun(trampoline);
-        }
+        beginHooks(trampoline);
         try {
-            if (budget != null) {
-                budget.start(limit);
-                uc.emuStart(begin, machine.firmware().untilAddress(), 0, 0);
-            } else {
-                uc.emuStart(begin, machine.firmware().untilAddress(), 0, limit);
-            }
+            uc.emuStart(begin, machine.firmware().untilAddress(), 0, limit);
             // Not only a hooked exception leaves old_exception set: the first entry through the
             // trampoline and a syscall exit do too (measured: the next #PF came back as #DF).
             resetOldException();
@@ -164,30 +211,36 @@ final class UnicornVcpu implements Vcpu {
             resetOldException();
             exit = new VmExit.CpuException(6, uc.regRead(UcConst.UC_X86_REG_RIP));
         }
-        boolean debugStop = debug != null && debug.stopReason() != DebugControl.NONE;
-        countRetired(exit, trampoline);
-        if (debugStop && budget != null) {
-            retired--; // the counting hook (installed first) counted the instruction stopped before
+        endHooks(debugStopped());
+        return exit;
+    }
+
+    /** Before a run: the trace and the debugger index this run's instructions from 0. */
+    private void beginHooks(int trampoline) {
+        if (trace != null) {
+            trace.beginRun(trampoline);
         }
+        if (debug != null) {
+            debug.beginRun(trampoline);
+        }
+    }
+
+    /** Whether the debugger's check stopped the last run. */
+    private boolean debugStopped() {
+        return debug != null && debug.stopReason() != DebugControl.NONE;
+    }
+
+    /**
+     * After a run: the trace takes back the instruction a debugger's stop came before (its hook
+     * may have recorded it before the debugger's check ran), then hands its records on.
+     */
+    private void endHooks(boolean debugStop) {
         if (trace != null) {
             if (debugStop) {
                 trace.dropInstruction(debug.stoppedIndex());
             }
             trace.drain();
         }
-        return exit;
-    }
-
-    /** Adds this run's retired instructions: a faulting instruction was begun but did not retire. */
-    private void countRetired(VmExit exit, int trampoline) {
-        if (budget == null) {
-            return;
-        }
-        long begun = budget.executed() - trampoline;
-        // A fetch fault happens before the instruction is decoded, so it was never begun.
-        boolean faultedMidInstruction = exit instanceof VmExit.CpuException
-                || exit instanceof VmExit.PageFault pf && !pf.fetch();
-        retired += Math.max(0, faultedMidInstruction ? begun - 1 : begun);
     }
 
     /** Writes this CPU's iret frame from the current RIP/RSP/RFLAGS; returns the trampoline. */
@@ -207,19 +260,17 @@ final class UnicornVcpu implements Vcpu {
             case INTERRUPT -> interruptExit();
             case NONE -> {
                 long rip = uc.regRead(UcConst.UC_X86_REG_RIP);
-                if (debug != null && debug.stopReason() != DebugControl.NONE) {
+                if (debugStopped()) {
                     yield new VmExit.QuantumExpired(rip);
                 }
-                boolean budgetUsed = limit > 0 && (budget == null || budget.executed() >= limit)
-                        || budget != null && budget.breakpointHit() != 0;
-                yield budgetUsed ? new VmExit.QuantumExpired(rip) : new VmExit.Halt(rip);
+                yield limit > 0 ? new VmExit.QuantumExpired(rip) : new VmExit.Halt(rip);
             }
         };
     }
 
     @Override
     public long instructions() {
-        return budget == null ? -1 : retired;
+        return loop == null ? -1 : retired;
     }
 
     /** Reads number and arguments; applies syscall's own effects: RCX = RIP, R11 = RFLAGS. */
@@ -352,18 +403,21 @@ final class UnicornVcpu implements Vcpu {
             uc.hookDel(debug.hook);
             debug.close();
             debug = null;
+            dropTranslations();
         }
     }
 
     /**
      * A new hook is compiled into code translated after it, and checked when TLB entries are
-     * filled, so code translated before must go. Only for a hook added to an engine that ran: a
-     * TB flush costs seconds (about 1 GiB of zeroing). A removed hook needs nothing: translated
-     * code calls libunicorn's hook dispatcher, which skips deleted hooks.
+     * filled, so code translated before must go. A removed hook too: when it was the engine's
+     * only code hook (a counting CPU has none of its own), libunicorn compiled direct calls to it
+     * into translated code, and uc_hook_del invalidates those blocks only where their addresses
+     * map under the current CR3, so other processes' blocks would still call it with freed
+     * state. Only for an engine that ran; with the 32 MiB code buffer a flush is cheap.
      */
     private void dropTranslations() {
         if (userMode) {
-            uc.flushTranslationBlocks();
+            flushTranslationCache();
             uc.flushTlb();
         }
     }
@@ -373,6 +427,9 @@ final class UnicornVcpu implements Vcpu {
         if (trace != null) {
             trace.stop();
             trace = null;
+            if (options == null) {
+                dropTranslations();
+            }
         }
         if (options != null) {
             trace = new NativeTrace(uc, id, machine.memory(), cr3, options);
@@ -390,13 +447,14 @@ final class UnicornVcpu implements Vcpu {
         uc.flushTlb();
     }
 
+    /** Guest breakpoints are checked by the native run loop's block hook (counting CPUs only). */
     @Override
     public void setBreakpoints(long[] addresses) {
-        if (budget == null) {
+        if (loop == null) {
             Vcpu.super.setBreakpoints(addresses);
             return;
         }
-        budget.setBreakpoints(addresses);
+        loop.setBreakpoints(addresses);
     }
 
     @Override
@@ -406,16 +464,23 @@ final class UnicornVcpu implements Vcpu {
 
     @Override
     public long breakpointHit() {
-        return budget == null ? 0 : budget.breakpointHit();
+        return loop == null ? 0 : loop.hit();
     }
 
     @Override
     public void flushTranslationCache() {
-        uc.flushTranslationBlocks();
+        if (loop != null) {
+            loop.flushTranslationBlocks();
+        } else {
+            uc.flushTranslationBlocks();
+        }
     }
 
     @Override
     public void close() {
         uc.close();
+        if (loop != null) {
+            loop.close();
+        }
     }
 }

@@ -52,7 +52,7 @@ public interface Vcpu extends AutoCloseable {
      */
     default void setBreakpoints(long[] addresses) {
         if (addresses.length > 0) {
-            throw new UnsupportedOperationException("setBreakpoints: this CPU has no instruction hook");
+            throw new UnsupportedOperationException("setBreakpoints: this CPU does not count instructions");
         }
     }
 

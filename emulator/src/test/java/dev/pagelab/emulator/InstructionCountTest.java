@@ -4,14 +4,18 @@ import static dev.pagelab.emulator.selftest.Asm.Reg.RAX;
 import static dev.pagelab.emulator.selftest.Asm.Reg.RCX;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagelab.emulator.selftest.Asm;
 import dev.pagelab.emulator.selftest.Sandbox;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The native counting hook: exact retired-instruction counts and exact budgets. */
+/** The native counting loop: exact retired-instruction counts and exact budgets (per block, not per instruction). */
 class InstructionCountTest {
     static final long CODE = 0x40_0000L, DATA = 0x60_0000L;
+    static final long TF = 1L << 8;
 
     private static byte[] loop(int n) {
         Asm a = new Asm().movImm(RCX, n).movImm(RAX, 0);
@@ -83,6 +87,87 @@ class InstructionCountTest {
     }
 
     @Test
+    void budgetsOfOneStepEveryInstructionAndLeaveTrapFlagClear() {
+        try (Sandbox s = new Sandbox(4 << 20)) {
+            s.loadCode(CODE, loop(10));
+            try (Vcpu cpu = countingCpu(s)) {
+                List<Long> rips = new ArrayList<>();
+                VmExit exit;
+                while ((exit = cpu.run(1)) instanceof VmExit.QuantumExpired q) {
+                    assertEquals(rips.size() + 1, cpu.instructions());
+                    assertEquals(0, cpu.get(Register.RFLAGS) & TF, "TF must not leak to the guest state");
+                    rips.add(q.rip());
+                }
+                assertInstanceOf(VmExit.Syscall.class, exit);
+                assertEquals(2 + 3 * 10 + 1, cpu.instructions());
+                assertEquals(10, cpu.get(Register.RAX));
+                // each step stopped one instruction further: mov, mov, then add/dec/jnz ten times
+                assertEquals(CODE + 10, (long) rips.get(0));
+                assertEquals(CODE + 20, (long) rips.get(1));
+            }
+        }
+    }
+
+    @Test
+    void aFaultInTheMiddleOfABlockCountsOnlyTheInstructionsBeforeIt() {
+        try (Sandbox s = new Sandbox(4 << 20)) {
+            s.loadCode(CODE, new Asm().nop().nop().nop().store(DATA, RAX).nop().syscall().bytes());
+            try (Vcpu cpu = countingCpu(s)) {
+                VmExit.PageFault pf = assertInstanceOf(VmExit.PageFault.class, cpu.run(0));
+                assertEquals(CODE + 3, pf.rip());
+                assertEquals(3, cpu.instructions());
+                s.mapNew(DATA, Sandbox.USER_RW_NX);
+                assertInstanceOf(VmExit.Syscall.class, cpu.run(0));
+                assertEquals(6, cpu.instructions());
+            }
+        }
+    }
+
+    @Test
+    void theSameAddressAndSizeInAnotherAddressSpaceIsCountedByItsOwnCode() {
+        byte[] fiveInstructions = {(byte) 0x90, (byte) 0x90, (byte) 0x90, (byte) 0x90, 0x0F, 0x05};
+        byte[] threeInstructions = {0x66, (byte) 0x90, 0x66, (byte) 0x90, 0x0F, 0x05};
+        try (Sandbox s = new Sandbox(4 << 20)) {
+            s.loadCode(CODE, fiveInstructions);
+            long otherRoot = s.allocFrame() << PhysicalMemory.PAGE_SHIFT;
+            s.machine().installFirmware(otherRoot);
+            long frame = s.allocFrame();
+            s.memory().write(frame << PhysicalMemory.PAGE_SHIFT, threeInstructions);
+            X86Paging.map(s.memory(), otherRoot, CODE, frame, Sandbox.USER_RX, s::allocFrame);
+            try (Vcpu cpu = countingCpu(s)) {
+                long[] expected = {5, 3, 5, 3};
+                long total = 0;
+                for (int i = 0; i < expected.length; i++) {
+                    cpu.setPageTableRoot(i % 2 == 0 ? s.root() : otherRoot);
+                    cpu.set(Register.RIP, CODE);
+                    assertInstanceOf(VmExit.Syscall.class, cpu.run(0));
+                    total += expected[i];
+                    assertEquals(total, cpu.instructions(), "run " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void countsStayExactAcrossTranslationFlushes() {
+        try (Sandbox s = new Sandbox(4 << 20)) {
+            s.loadCode(CODE, loop(500));
+            try (Vcpu cpu = countingCpu(s)) {
+                VmExit exit;
+                long before = 0;
+                while ((exit = cpu.run(37)) instanceof VmExit.QuantumExpired) {
+                    assertEquals(37, cpu.instructions() - before);
+                    before = cpu.instructions();
+                    cpu.flushTranslationCache();
+                }
+                assertInstanceOf(VmExit.Syscall.class, exit);
+                assertEquals(2 + 3 * 500 + 1, cpu.instructions());
+                assertTrue(cpu.get(Register.RAX) == 500);
+            }
+        }
+    }
+
+    @Test
     void aBreakpointStopsBeforeItsInstructionEachTimeAndTheResumedRunGoesPastIt() {
         try (Sandbox s = new Sandbox(4 << 20)) {
             byte[] code = loop(1000);
@@ -101,6 +186,62 @@ class InstructionCountTest {
                 assertInstanceOf(VmExit.Syscall.class, cpu.run(0));
                 assertEquals(0, cpu.breakpointHit());
                 assertEquals(3003, cpu.instructions());
+            }
+        }
+    }
+
+    /**
+     * Small budgets (as the explorer's) with a breakpoint inside the first block and at the loop's
+     * top: every run stops where an instruction-by-instruction check would (the budget first, then
+     * the breakpoint, never at a run's first instruction), with the same counts.
+     */
+    @Test
+    void breakpointsAndSmallBudgetsStopWhereAPerInstructionCheckWould() {
+        int n = 10;
+        long top = CODE + new Asm().movImm(RCX, n).movImm(RAX, 0).size();
+        int syscallIndex = 2 + 3 * n; // mov, mov, (add, dec, jnz) * n, syscall
+        for (long budget : new long[] {1, 2, 3, 4, 5, 7, 9, 100, 0}) {
+            try (Sandbox s = new Sandbox(4 << 20)) {
+                s.loadCode(CODE, loop(n));
+                try (Vcpu cpu = countingCpu(s)) {
+                    cpu.setBreakpoints(new long[] {top});
+                    int pos = 0; // the model: index of the next instruction
+                    for (int run = 0; ; run++) {
+                        String where = "budget " + budget + ", run " + run;
+                        assertTrue(run < 200, where);
+                        int executed = 0;
+                        long expectedHit = 0;
+                        boolean syscall = false;
+                        while (true) {
+                            if (budget > 0 && executed == budget) {
+                                break;
+                            }
+                            boolean atTop = pos >= 2 && pos < syscallIndex && (pos - 2) % 3 == 0;
+                            if (executed > 0 && atTop) {
+                                expectedHit = top;
+                                break;
+                            }
+                            executed++;
+                            if (pos++ == syscallIndex) {
+                                syscall = true;
+                                break;
+                            }
+                        }
+                        VmExit exit = cpu.run(budget);
+                        assertEquals(pos, cpu.instructions(), where);
+                        assertEquals(expectedHit, cpu.breakpointHit(), where);
+                        if (syscall) {
+                            assertInstanceOf(VmExit.Syscall.class, exit, where);
+                            break;
+                        }
+                        VmExit.QuantumExpired q = assertInstanceOf(VmExit.QuantumExpired.class, exit, where);
+                        if (expectedHit != 0) {
+                            assertEquals(top, q.rip(), where);
+                        }
+                        assertEquals(0, cpu.get(Register.RFLAGS) & TF, where);
+                    }
+                    assertEquals(n, cpu.get(Register.RAX));
+                }
             }
         }
     }
