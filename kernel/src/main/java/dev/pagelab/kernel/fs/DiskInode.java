@@ -524,6 +524,15 @@ public final class DiskInode extends Inode {
                 bh.clear(BufferHead.BH_MAPPED | BufferHead.BH_DIRTY); // the block is freed on disk
             }
         }
+        // block_truncate_page: "zero_user(page, offset, length); mark_buffer_dirty(bh);" - the block
+        // that keeps the new end must get its zeroed tail on disk too, or a later extension of the
+        // file would show the old bytes the disk still holds there.
+        for (BufferHead bh : Buffers.pageBuffers(page)) {
+            long cut = (page.index() << 12) + from;
+            if (bh.test(BufferHead.BH_MAPPED) && bh.fileOffset() < cut && bh.fileOffset() + BufferHead.SIZE > cut) {
+                markBufferDirty(bh);
+            }
+        }
         sb.pageLock().unlockPage(page);
     }
 
