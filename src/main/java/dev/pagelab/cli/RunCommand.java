@@ -118,7 +118,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path exe = resolveProgram(program);
+        Path exe = Programs.resolve(program);
         validate();
         dev.pagelab.trace.Tracer.Options traceOptions = trace.parse("run");
         gdb.validate("run");
@@ -193,11 +193,6 @@ final class RunCommand implements Callable<Integer> {
                 throw new UserError("run: --env needs NAME=VALUE, got '" + e + "'");
             }
         }
-    }
-
-    /** A path if it names a file, else a built guest program (also for the shell's load). */
-    static Path resolveProgram(String program) {
-        return Programs.resolve(program);
     }
 
     static void printStats(PrintStream out, Stats s) {

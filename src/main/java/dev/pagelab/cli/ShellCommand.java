@@ -127,7 +127,7 @@ final class ShellCommand implements Callable<Integer> {
         Kernel.Options options = Kernel.Options.defaults(InputStream.nullInputStream(), out, out)
                 .withHostDir(hostDir).withQuantum(quantum).withMemory(memoryMiB << 20).withDisk(disk)
                 .withCheck(true).withCheckDurability(checkDurability).withConfig(config).withCpus(cpus);
-        return new Shell.Settings(options, env, RunCommand::resolveProgram, disk,
+        return new Shell.Settings(options, env, Programs::resolve, disk,
                 RunCommand::printStats, Programs.names());
     }
 

@@ -183,8 +183,8 @@ public final class Explorer {
             if (!d.isBudget()) {
                 for (int u : d.runnable()) {
                     if (u != d.defaultPick()) {
-                        out.add(new Node(with(node, new Deviation(d.task(), d.index(), Deviation.Kind.PICK, u,
-                                d.defaultPick() == d.task(), "")), pos));
+                        out.add(new Node(plus(node.deviations(), new Deviation(d.task(), d.index(),
+                                Deviation.Kind.PICK, u, d.defaultPick() == d.task(), "")), pos));
                     }
                 }
                 continue;
@@ -192,10 +192,9 @@ public final class Explorer {
             for (long b : guestCuts(d.retired())) {
                 for (int u : d.runnable()) {
                     if (u != d.task()) {
-                        List<Deviation> devs = new ArrayList<>(node.deviations());
-                        devs.add(new Deviation(d.task(), d.index(), Deviation.Kind.BUDGET, b, false, ""));
-                        devs.add(new Deviation(d.task(), d.index() + 1, Deviation.Kind.PICK, u, true, ""));
-                        out.add(new Node(List.copyOf(devs), pos));
+                        out.add(new Node(plus(node.deviations(),
+                                new Deviation(d.task(), d.index(), Deviation.Kind.BUDGET, b, false, ""),
+                                new Deviation(d.task(), d.index() + 1, Deviation.Kind.PICK, u, true, "")), pos));
                     }
                 }
             }
@@ -213,14 +212,11 @@ public final class Explorer {
         return cuts;
     }
 
-    private static List<Deviation> withOne(List<Deviation> base, Deviation d) {
+    /** {@code base} with {@code more} appended. */
+    private static List<Deviation> plus(List<Deviation> base, Deviation... more) {
         List<Deviation> devs = new ArrayList<>(base);
-        devs.add(d);
+        devs.addAll(List.of(more));
         return List.copyOf(devs);
-    }
-
-    private static List<Deviation> with(Node node, Deviation d) {
-        return withOne(node.deviations(), d);
     }
 
     private Summary summarize(List<Result> all, double seconds, long k) {

@@ -54,17 +54,24 @@ public final class Story implements KernelEvents {
     @Override
     public void taskSwitch(Task from, Task to, SchedPoint reason) {
         flushGuest();
-        String where = reason == SchedPoint.PREEMPT || reason == SchedPoint.QUANTUM_END ? reason.name()
-                : reason + " in " + KernelFunction.caller();
-        boolean runnable = from.state() == Task.State.RUNNABLE;
-        String how = runnable ? "is preempted at " : from.state() == Task.State.DEAD ? "exits" : "sleeps at ";
-        // Round-robin switches a runnable task only at YIELD and QUANTUM_END: anything else is a deviation.
-        boolean deviation = runnable && reason != SchedPoint.YIELD && reason != SchedPoint.QUANTUM_END;
+        String how = from.state() == Task.State.RUNNABLE ? "is preempted at "
+                : from.state() == Task.State.DEAD ? "exits" : "sleeps at ";
+        boolean deviation = isPreemption(from, reason);
         if (deviation) {
             marked.add(lines.size());
         }
         lines.add(String.format("%-14s %s%s -> %s runs%s", from.name(), how, from.state() == Task.State.DEAD ? ""
-                : where, to.name(), deviation ? "   <== preemption" : ""));
+                : where(reason), to.name(), deviation ? "   <== preemption" : ""));
+    }
+
+    /** Whether the switch away from {@code from} at {@code reason} is a preemption (not round-robin's). */
+    static boolean isPreemption(Task from, SchedPoint reason) {
+        return from.state() == Task.State.RUNNABLE && !reason.roundRobinSwitch();
+    }
+
+    /** "PREEMPT", or "LOCK_ACQUIRE in write_page": the point and, in kernel code, the function. */
+    static String where(SchedPoint reason) {
+        return reason.inGuestCode() ? reason.name() : reason + " in " + KernelFunction.caller();
     }
 
     @Override

@@ -2,7 +2,6 @@ package dev.pagelab.explore;
 
 import dev.pagelab.emulator.VmExit;
 import dev.pagelab.kernel.sched.KernelEvents;
-import dev.pagelab.kernel.sched.KernelFunction;
 import dev.pagelab.kernel.sched.SchedPoint;
 import dev.pagelab.kernel.sched.Task;
 import dev.pagelab.kernel.syscall.Syscalls;
@@ -35,11 +34,8 @@ public final class Timeline implements KernelEvents {
     @Override
     public void taskSwitch(Task from, Task to, SchedPoint reason) {
         long t = ++ts;
-        boolean preempted = from.state() == Task.State.RUNNABLE && reason != SchedPoint.YIELD
-                && reason != SchedPoint.QUANTUM_END;
-        if (preempted) {
-            String where = reason == SchedPoint.PREEMPT ? "PREEMPT" : reason + " in " + KernelFunction.caller();
-            instant(from, t, "preempted: " + to.name() + " runs", Map.of("at", where));
+        if (Story.isPreemption(from, reason)) {
+            instant(from, t, "preempted: " + to.name() + " runs", Map.of("at", Story.where(reason)));
         }
         instant(to, t, "gets the CPU", Map.of("from", from.name(), "at", reason.name()));
         running = to;

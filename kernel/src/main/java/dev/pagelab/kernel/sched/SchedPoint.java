@@ -29,5 +29,18 @@ public enum SchedPoint {
     /** A disk write completes. */
     IO_COMPLETE,
     /** sched_yield() or a kernel thread's voluntary yield. */
-    YIELD
+    YIELD;
+
+    /**
+     * Where round-robin moves on from a task that could go on (the tick, a yield). Anywhere else,
+     * switching away from a runnable task is a preemption, a deviation from round-robin.
+     */
+    public boolean roundRobinSwitch() {
+        return this == QUANTUM_END || this == YIELD;
+    }
+
+    /** Reached in guest code (a guest run cut short or its slice used up), not in a kernel function. */
+    public boolean inGuestCode() {
+        return this == PREEMPT || this == QUANTUM_END;
+    }
 }

@@ -362,8 +362,7 @@ public final class Scheduler {
 
     /** Round-robin without kernel preemption (see {@link Strategy#ROUND_ROBIN}). */
     private static Task roundRobin(List<Task> runnable, Task current, SchedPoint point) {
-        boolean switchPoint = point == SchedPoint.QUANTUM_END || point == SchedPoint.YIELD;
-        if (!switchPoint && current.state == Task.State.RUNNABLE) {
+        if (!point.roundRobinSwitch() && current.state == Task.State.RUNNABLE) {
             return current;
         }
         for (Task t : runnable) {
@@ -387,7 +386,7 @@ public final class Scheduler {
         if (!labelPoints) {
             return point.name();
         }
-        if (point == SchedPoint.PREEMPT || point == SchedPoint.QUANTUM_END) {
+        if (point.inGuestCode()) {
             return point + String.format(" in guest code at rip 0x%x", guestRip);
         }
         return point + " in " + KernelFunction.caller();
