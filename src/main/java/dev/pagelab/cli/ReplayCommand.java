@@ -1,6 +1,8 @@
 package dev.pagelab.cli;
 
+import dev.pagelab.explore.PageProbe;
 import dev.pagelab.explore.Scenario;
+import dev.pagelab.explore.SvgTimeline;
 import dev.pagelab.explore.ScheduleFile;
 import dev.pagelab.kernel.sched.Replay;
 import java.io.IOException;
@@ -44,6 +46,16 @@ final class ReplayCommand implements Callable<Integer> {
             + "open it in ui.perfetto.dev or chrome://tracing.")
     Path timelineFile;
 
+    @Option(names = "--svg", paramLabel = "FILE", description = "Write the same timeline as a self-contained SVG "
+            + "picture: a lane per task, preemptions marked, the victim page's flags and pte bits as step lines; "
+            + "long stretches without a preemption or a page change are cut.")
+    Path svgFile;
+
+    @Option(names = "--page", paramLabel = "FILE:INDEX", description = "The page to follow in --explain, "
+            + "--timeline and --svg (e.g. r.dat:0). Default: the page holding the first lost byte, else the first "
+            + "disk-file page the program mapped.")
+    String pageSpec;
+
     @CommandLine.Mixin
     TraceOptions trace = new TraceOptions();
 
@@ -55,15 +67,34 @@ final class ReplayCommand implements Callable<Integer> {
         ScheduleFile f = load(file);
         PrintWriter w = spec.commandLine().getOut();
         dev.pagelab.trace.Tracer.Options traceOptions = trace.parse("replay");
-        dev.pagelab.explore.Story story = new dev.pagelab.explore.Story();
-        dev.pagelab.explore.Timeline timeline = timelineFile == null ? null : new dev.pagelab.explore.Timeline();
+        PageProbe.Victim victim = pageSpec == null ? null : PageProbe.Victim.parse(pageSpec);
+        if (pageSpec != null && victim == null) {
+            throw new UserError("replay: --page " + pageSpec + ": expected FILE:INDEX (e.g. r.dat:0)", 2);
+        }
+        boolean pictures = explain || timelineFile != null || svgFile != null;
+        Long plainHash = null; // the trace hash without the probe, when a first run chose the page
+        if (pictures && victim == null) {
+            PageProbe.Discovery discovery = new PageProbe.Discovery();
+            plainHash = f.scenario().run(new Replay(f.deviations()), new Scenario.Observe(false, explain,
+                    dev.pagelab.kernel.sched.KernelEvents.NONE, discovery::attach)).traceHash();
+            victim = discovery.victim();
+        }
+        PageProbe probe = pictures && victim != null ? new PageProbe(victim) : null;
+        dev.pagelab.explore.Story story = new dev.pagelab.explore.Story(probe);
+        dev.pagelab.explore.Timeline timeline = timelineFile == null && svgFile == null ? null
+                : new dev.pagelab.explore.Timeline(probe);
         TraceOptions.Session[] traced = new TraceOptions.Session[1];
         Scenario.Outcome o;
         try {
             o = f.scenario().run(new Replay(f.deviations()), new Scenario.Observe(false, explain,
                     dev.pagelab.kernel.sched.CompositeEvents.of(explain ? story : dev.pagelab.kernel.sched.KernelEvents.NONE,
                             timeline == null ? dev.pagelab.kernel.sched.KernelEvents.NONE : timeline),
-                    kernel -> TraceOptions.events(traced[0] = trace.start("replay", kernel, traceOptions))));
+                    kernel -> {
+                        if (probe != null) {
+                            probe.attach(kernel);
+                        }
+                        return TraceOptions.events(traced[0] = trace.start("replay", kernel, traceOptions));
+                    }));
         } finally {
             if (traced[0] != null) {
                 traced[0].close();
@@ -75,9 +106,20 @@ final class ReplayCommand implements Callable<Integer> {
         if (output) {
             w.print(o.output());
         }
-        if (timeline != null) {
+        if (timeline != null && timelineFile != null) {
             timeline.write(timelineFile);
             w.println("timeline   " + timelineFile + " (open it in ui.perfetto.dev or chrome://tracing)");
+        }
+        if (timeline != null && svgFile != null) {
+            String title = String.join(" ", f.scenario().argv()) + " on " + f.scenario().config() + ": "
+                    + (o.failure().failed() ? o.failure().signature() : "no failure");
+            Files.writeString(svgFile, new SvgTimeline(timeline, title,
+                    probe == null ? null : PageProbe.describeLoss(probe.lostBytes())).render());
+            w.println("svg        " + svgFile);
+        }
+        if (pictures) {
+            w.println("page       " + (probe == null ? "none followed: the run lost nothing and mapped no disk file "
+                    + "(choose one with --page FILE:INDEX)" : probe.victim()));
         }
         if (explain) {
             w.println("deviations from round-robin:");
@@ -85,9 +127,19 @@ final class ReplayCommand implements Callable<Integer> {
             List<String> lines = storyLines < 0 ? story.lines() : story.excerpt(storyLines, 2 * storyLines);
             w.printf("story (%d events; around each preemption and at the end):%n", story.lines().size());
             lines.forEach(l -> w.println("  " + l));
+            if (probe != null) {
+                w.println("  " + story.stateLine("as last seen", story.lastPageState()).stripLeading());
+            }
+        }
+        if (probe != null && probe.lostBytes() != null) {
+            w.println("lost       " + PageProbe.describeLoss(probe.lostBytes()));
         }
         w.println("result     " + o.failure());
-        boolean sameHash = o.traceHash() == f.traceHash();
+        boolean sameHash = o.traceHash() == f.traceHash() && (plainHash == null || plainHash == o.traceHash());
+        if (plainHash != null && plainHash != o.traceHash()) {
+            w.printf("probe      DIFFERENT: 0x%016x without the page probe, 0x%016x with it%n", plainHash,
+                    o.traceHash());
+        }
         boolean sameFailure = o.failure().signature().equals(f.failure().signature());
         w.printf("trace hash 0x%016x (recorded 0x%016x): %s%n", o.traceHash(), f.traceHash(),
                 sameHash && sameFailure && o.replayMismatches() == 0 ? "the same run, reproduced exactly"

@@ -13,36 +13,58 @@ import java.util.List;
  * A run told as a story in kernel terms, for {@code replay --explain}: which task had the CPU
  * (and on which CPU a user thread ran), where each switch happened (scheduling point and kernel
  * function), the system calls with their results, the page faults with their outcomes. Guest
- * runs between two kernel events are folded into one line.
+ * runs between two kernel events are folded into one line. With a {@link PageProbe}, every change of
+ * the victim page (flags, tags, ptes, buffers) is its own indented line where it was seen, and
+ * an excerpt says the page's whole state where it resumes after a cut.
  */
 public final class Story implements KernelEvents {
     private final List<String> lines = new ArrayList<>(); // guarded by the baton
+    private final List<Boolean> pageLine = new ArrayList<>(); // per line: a page change; guarded by the baton
+    private final List<PageProbe.PageState> stateBefore = new ArrayList<>(); // per line; guarded by the baton
+    private final PageProbe probe; // immutable reference; null: no page followed
+    private PageProbe.PageState seen = PageProbe.PageState.ABSENT; // the page as last told; guarded by the baton
+    private boolean lossTold; // the oracle's first report is in the story; guarded by the baton
     private long guestInstructions; // retired since the last line; guarded by the baton
     private Task guestTask; // whose guest run is being folded; guarded by the baton
 
     private final List<Integer> marked = new ArrayList<>(); // lines that are preemptions; guarded by the baton
+
+    public Story() {
+        this(null);
+    }
+
+    /** A story that follows {@code probe}'s page (null: none). */
+    public Story(PageProbe probe) {
+        this.probe = probe;
+    }
+
+    /** The victim page at the end of the run as last seen, or null without a probe. */
+    public PageProbe.PageState lastPageState() {
+        return probe == null ? null : seen;
+    }
 
     public List<String> lines() {
         return List.copyOf(lines);
     }
 
     /**
-     * The story cut to what matters: a few lines around every preemption and the end of the run,
-     * "..." where lines were left out.
+     * The story cut to what matters: {@code around} event lines either side of every preemption
+     * and the last {@code tail} ones (page-change lines among them do not count), "..." where
+     * lines were left out; with a probe, each kept stretch opens with the page's whole state.
      */
     public List<String> excerpt(int around, int tail) {
         boolean[] keep = new boolean[lines.size()];
         for (int m : marked) {
-            for (int i = Math.max(0, m - around); i <= Math.min(lines.size() - 1, m + around); i++) {
-                keep[i] = true;
-            }
+            keepEvents(keep, m, -1, around);
+            keepEvents(keep, m, 1, around);
         }
-        for (int i = Math.max(0, lines.size() - tail); i < lines.size(); i++) {
-            keep[i] = true;
-        }
+        keepEvents(keep, lines.size() - 1, -1, tail - 1);
         List<String> out = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             if (keep[i]) {
+                if (probe != null && (i == 0 || !keep[i - 1])) {
+                    out.add(stateLine("is", stateBefore.get(i)));
+                }
                 out.add(lines.get(i));
             } else if (out.isEmpty() || !out.get(out.size() - 1).equals("...")) {
                 out.add("...");
@@ -51,8 +73,63 @@ public final class Story implements KernelEvents {
         return out;
     }
 
+    /** Keeps line {@code from} and {@code count} event lines from it in direction {@code step}. */
+    private void keepEvents(boolean[] keep, int from, int step, int count) {
+        int events = 0;
+        for (int i = from; i >= 0 && i < lines.size() && events <= count; i += step) {
+            keep[i] = true;
+            events += pageLine.get(i) ? 0 : 1;
+        }
+    }
+
+    /** "page 0 of r.dat is: frame 0x.. [PG_dirty] ...", indented under the task names. */
+    public String stateLine(String verb, PageProbe.PageState state) {
+        return String.format("%-14s   %s %s: %s", "", probe.victim(), verb, state.describe());
+    }
+
+    private void add(String line, boolean page) {
+        lines.add(line);
+        pageLine.add(page);
+        stateBefore.add(seen);
+    }
+
+    private static boolean buffersOnly(String change) {
+        return change.startsWith("bh ") && !change.contains(";");
+    }
+
+    /** A line for the victim page if it changed since last told (after the folded guest run). */
+    private void observePage() {
+        if (probe == null) {
+            return;
+        }
+        PageProbe.PageState now = probe.sample();
+        String change = now.changesFrom(seen);
+        if (!change.isEmpty()) {
+            tellPage(now, change);
+        }
+        if (!lossTold && probe.lostBytes() != null) {
+            lossTold = true;
+            flushGuest();
+            marked.add(lines.size());
+            add(String.format("%-14s   <== the oracle fires: %s", "", PageProbe.describeLoss(probe.lostBytes())), true);
+        }
+    }
+
+    private void tellPage(PageProbe.PageState now, String change) {
+        flushGuest();
+        int last = lines.size() - 1;
+        if (last >= 0 && pageLine.get(last) && buffersOnly(change) && buffersOnly(now.changesFrom(stateBefore.get(last)))) {
+            // block_write_full_page cleans the buffers one by one: one line for the run of them
+            lines.set(last, String.format("%-14s   %s: %s", "", probe.victim(), now.changesFrom(stateBefore.get(last))));
+        } else {
+            add(String.format("%-14s   %s: %s", "", probe.victim(), change), true);
+        }
+        seen = now;
+    }
+
     @Override
     public void taskSwitch(Task from, Task to, SchedPoint reason) {
+        observePage();
         flushGuest();
         String how = from.state() == Task.State.RUNNABLE ? "is preempted at "
                 : from.state() == Task.State.DEAD ? "exits" : "sleeps at ";
@@ -60,8 +137,8 @@ public final class Story implements KernelEvents {
         if (deviation) {
             marked.add(lines.size());
         }
-        lines.add(String.format("%-14s %s%s -> %s runs%s", from.name(), how, from.state() == Task.State.DEAD ? ""
-                : where(reason), to.name(), deviation ? "   <== preemption" : ""));
+        add(String.format("%-14s %s%s -> %s runs%s", from.name(), how, from.state() == Task.State.DEAD ? ""
+                : where(reason), to.name(), deviation ? "   <== preemption" : ""), false);
     }
 
     /** Whether the switch away from {@code from} at {@code reason} is a preemption (not round-robin's). */
@@ -81,36 +158,51 @@ public final class Story implements KernelEvents {
             guestTask = task;
         }
         guestInstructions += retired;
+        observePage(); // a store through a pte sets its D bit during the run
     }
 
     @Override
     public void syscallEntry(Task task, int cpu, VmExit.Syscall call) {
+        observePage();
         flushGuest();
-        lines.add(String.format("%-14s CPU%d %s(0x%x, 0x%x, 0x%x)", task.name(), cpu, Syscalls.name(call.number()),
-                call.arg1(), call.arg2(), call.arg3()));
+        add(String.format("%-14s CPU%d %s(0x%x, 0x%x, 0x%x)", task.name(), cpu, Syscalls.name(call.number()),
+                call.arg1(), call.arg2(), call.arg3()), false);
     }
 
     @Override
     public void syscallExit(Task task, int cpu, VmExit.Syscall call, long result) {
-        lines.add(String.format("%-14s CPU%d %s returns %d", task.name(), cpu, Syscalls.name(call.number()), result));
+        observePage();
+        add(String.format("%-14s CPU%d %s returns %d", task.name(), cpu, Syscalls.name(call.number()), result), false);
     }
 
     @Override
     public void pageFault(Task task, int cpu, VmExit.PageFault fault) {
+        observePage();
         flushGuest();
-        lines.add(String.format("%-14s CPU%d page fault at 0x%x (%s, rip 0x%x)", task.name(), cpu, fault.address(),
-                fault.write() ? "write" : fault.fetch() ? "fetch" : "read", fault.rip()));
+        add(String.format("%-14s CPU%d page fault at 0x%x (%s, rip 0x%x)", task.name(), cpu, fault.address(),
+                fault.write() ? "write" : fault.fetch() ? "fetch" : "read", fault.rip()), false);
     }
 
     @Override
     public void pageFaultDone(Task task, int cpu, VmExit.PageFault fault, String outcome) {
-        lines.add(String.format("%-14s CPU%d page fault at 0x%x handled: %s", task.name(), cpu, fault.address(),
-                outcome));
+        observePage();
+        add(String.format("%-14s CPU%d page fault at 0x%x handled: %s", task.name(), cpu, fault.address(),
+                outcome), false);
+    }
+
+    @Override
+    public void pteChange(long ptep, long oldValue, long newValue) {
+        observePage();
+    }
+
+    @Override
+    public void schedPoint(Task current, SchedPoint point) {
+        observePage(); // a flag set or cleared before a lock release, say
     }
 
     private void flushGuest() {
         if (guestTask != null && guestInstructions > 0) {
-            lines.add(String.format("%-14s runs %,d guest instructions", guestTask.name(), guestInstructions));
+            add(String.format("%-14s runs %,d guest instructions", guestTask.name(), guestInstructions), false);
         }
         guestTask = null;
         guestInstructions = 0;
