@@ -259,7 +259,7 @@ public final class SvgTimeline {
             int y = top + row++ * COUNTER_H;
             long max = Math.max(1, c.getValue().stream().mapToLong(p -> p[1]).max().orElse(1));
             s.append(String.format("<text x=\"6\" y=\"%d\" font-size=\"9\">%s</text>%n", y + 10,
-                    esc(fit(c.getKey(), LABEL_W - 10))));
+                    esc(fit(c.getKey(), LABEL_W + 4))));
             StringBuilder pts = new StringBuilder();
             double lastY = y + COUNTER_H - 2;
             pts.append(String.format("%d,%.1f", LABEL_W, lastY));
