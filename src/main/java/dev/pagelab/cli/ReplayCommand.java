@@ -33,22 +33,25 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--explain", description = "Tell the run as a story in kernel terms: each deviation from "
             + "round-robin in words (who was stopped where, who ran), then the switches, system calls and faults "
-            + "that led to the failure.")
+            + "that led to the failure, every change of the victim page (PG_dirty, PG_writeback, PG_locked, tags, "
+            + "pte P/RW/D per mapping, buffer dirty bits) where it happened, and the lost bytes.")
     boolean explain;
 
     @Option(names = "--story", paramLabel = "N", defaultValue = "6",
-            description = "With --explain: lines of the story kept around each preemption (and 2N at the end); "
+            description = "With --explain: event lines of the story kept around each preemption and the oracle's "
+                    + "report (and 2N at the end); "
                     + "-1 for the whole story. Default: ${DEFAULT-VALUE}.")
     int storyLines;
 
     @Option(names = "--timeline", paramLabel = "FILE", description = "Write the run as Chrome/Perfetto "
-            + "trace-event JSON (one lane per task: guest runs, system calls, faults, preemptions, pte changes); "
+            + "trace-event JSON (one lane per task: guest runs, system calls, faults, preemptions, pte changes; "
+            + "counter tracks for the victim page's flags, tags, dirty buffers and pte bits); "
             + "open it in ui.perfetto.dev or chrome://tracing.")
     Path timelineFile;
 
     @Option(names = "--svg", paramLabel = "FILE", description = "Write the same timeline as a self-contained SVG "
             + "picture: a lane per task, preemptions marked, the victim page's flags and pte bits as step lines; "
-            + "long stretches without a preemption or a page change are cut.")
+            + "long stretches far from every preemption, the oracle's report and the end are cut.")
     Path svgFile;
 
     @Option(names = "--page", paramLabel = "FILE:INDEX", description = "The page to follow in --explain, "
@@ -118,14 +121,14 @@ final class ReplayCommand implements Callable<Integer> {
             w.println("svg        " + svgFile);
         }
         if (pictures) {
-            w.println("page       " + (probe == null ? "none followed: the run lost nothing and mapped no disk file "
-                    + "(choose one with --page FILE:INDEX)" : probe.victim()));
+            w.println("page       " + (probe == null ? "none followed: no oracle reported a lost byte and no disk file "
+                    + "was mapped (choose one with --page FILE:INDEX)" : probe.victim()));
         }
         if (explain) {
             w.println("deviations from round-robin:");
             ShrinkCommand.describe(w, o);
             List<String> lines = storyLines < 0 ? story.lines() : story.excerpt(storyLines, 2 * storyLines);
-            w.printf("story (%d events; around each preemption and at the end):%n", story.lines().size());
+            w.printf("story (%d lines; around each preemption, the oracle's report and the end):%n", story.lines().size());
             lines.forEach(l -> w.println("  " + l));
             if (probe != null) {
                 w.println("  " + story.stateLine("as last seen", story.lastPageState()).stripLeading());
