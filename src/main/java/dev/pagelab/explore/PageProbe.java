@@ -22,9 +22,9 @@ import java.util.regex.Pattern;
  * The state of one page-cache page (the victim of a race) in kernel terms, read at any moment of
  * a run for {@code replay --explain}, {@code --timeline} and {@code --svg}: PG_dirty, PG_writeback,
  * PG_locked, the radix-tree DIRTY/WRITEBACK tags (Linux: include/linux/page-flags.h,
- * radix_tree_tag_get), the pte of every vma that maps the page (found as mm/rmap.c's
- * rmap_walk_file finds them, through i_mmap) and the BH_Dirty bit of each of its buffers
- * (include/linux/buffer_head.h). No Linux counterpart: a tool, like the shell's {@code page},
+ * radix_tree_tag_get), the pte of every vma that maps the page (found by the kernel's own
+ * {@link dev.pagelab.kernel.mm.Rmap#rmapWalk}, mm/rmap.c's rmap_walk_file, through i_mmap) and
+ * the BH_Dirty bit of each of its buffers (include/linux/buffer_head.h). No Linux counterpart: a tool, like the shell's {@code page},
  * {@code rmap} and {@code dirty}, which reads the same kernel accessors.
  *
  * <p>The probe only reads: it takes no kernel lock, passes no scheduling point and takes no page
@@ -214,7 +214,7 @@ public final class PageProbe {
         AddressSpace m = inode.mapping();
         return new PageState(true, p.frame(), p.test(Page.PG_DIRTY), p.test(Page.PG_WRITEBACK),
                 p.test(Page.PG_LOCKED), m.tagged(p.index(), AddressSpace.Tag.DIRTY),
-                m.tagged(p.index(), AddressSpace.Tag.WRITEBACK), ptes(p, m), buffers(p));
+                m.tagged(p.index(), AddressSpace.Tag.WRITEBACK), ptes(p), buffers(p));
     }
 
     /** The cached disk inode named {@code name}, or null. */
@@ -227,20 +227,16 @@ public final class PageProbe {
         return null;
     }
 
-    /** Every mapping of the page, as rmap_walk_file visits them (i_mmap order); lockless peeks. */
-    private List<PteBits> ptes(Page p, AddressSpace m) {
+    /** Every mapping of the page, through the kernel's own rmap_walk (i_mmap order); lockless peeks. */
+    private List<PteBits> ptes(Page p) {
         List<PteBits> out = new ArrayList<>();
-        for (AddressSpace.Mapping map : m.iMmap()) {
-            Vma vma = map.vma();
-            long address = vma.start() + ((p.index() - vma.pgoff()) << 12);
-            if (address < vma.start() || address >= vma.end()) {
-                continue;
-            }
-            String label = label(map.mm(), out);
-            long ptep = map.mm().pageTables().pteOffset(address);
-            Pte e = ptep < 0 ? Pte.NONE : map.mm().pageTables().peek(ptep);
-            out.add(new PteBits(label, e.present(), e.present() && e.frame() != p.frame(), e.writable(), e.dirty()));
-        }
+        kernel.rmap().rmapWalk(p, (page, mm, vma, address) -> {
+            long ptep = mm.pageTables().pteOffset(address);
+            Pte e = ptep < 0 ? Pte.NONE : mm.pageTables().peek(ptep);
+            out.add(new PteBits(label(mm, out), e.present(), e.present() && e.frame() != page.frame(), e.writable(),
+                    e.dirty()));
+            return true;
+        });
         return out;
     }
 
