@@ -24,6 +24,8 @@ public final class Story implements KernelEvents {
     private final PageProbe probe; // immutable reference; null: no page followed
     private PageProbe.PageState seen = PageProbe.PageState.ABSENT; // the page as last told; guarded by the baton
     private boolean lossTold; // the oracle's first report is in the story; guarded by the baton
+    private Task running; // who had the CPU at the last scheduling point or switch; guarded by the baton
+    private String lastFunction; // the kernel function of running's last point or pte write, or null; guarded by the baton
     private long guestInstructions; // retired since the last line; guarded by the baton
     private Task guestTask; // whose guest run is being folded; guarded by the baton
 
@@ -99,13 +101,21 @@ public final class Story implements KernelEvents {
 
     /** A line for the victim page if it changed since last told (after the folded guest run). */
     private void observePage() {
+        observePage(null);
+    }
+
+    /**
+     * As {@link #observePage()}; a change is followed by who made it where, if {@code where}
+     * (asked only then: a stack walk) can tell: "(race3msync/2 in clear_page_dirty_for_io)".
+     */
+    private void observePage(java.util.function.Supplier<String> where) {
         if (probe == null) {
             return;
         }
         PageProbe.PageState now = probe.sample();
         String change = now.changesFrom(seen);
         if (!change.isEmpty()) {
-            tellPage(now, change);
+            tellPage(now, change, where == null ? "" : "   (" + where.get() + ")");
         }
         if (!lossTold && probe.lostBytes() != null) {
             lossTold = true;
@@ -115,14 +125,16 @@ public final class Story implements KernelEvents {
         }
     }
 
-    private void tellPage(PageProbe.PageState now, String change) {
+    private void tellPage(PageProbe.PageState now, String change, String where) {
         flushGuest();
         int last = lines.size() - 1;
-        if (last >= 0 && pageLine.get(last) && buffersOnly(change) && buffersOnly(now.changesFrom(stateBefore.get(last)))) {
+        if (last >= 0 && pageLine.get(last) && buffersOnly(change) && buffersOnly(now.changesFrom(stateBefore.get(last)))
+                && lines.get(last).endsWith(where)) {
             // block_write_full_page cleans the buffers one by one: one line for the run of them
-            lines.set(last, String.format("%-14s   %s: %s", "", probe.victim(), now.changesFrom(stateBefore.get(last))));
+            lines.set(last, String.format("%-14s   %s: %s%s", "", probe.victim(), now.changesFrom(stateBefore.get(last)),
+                    where));
         } else {
-            add(String.format("%-14s   %s: %s", "", probe.victim(), change), true);
+            add(String.format("%-14s   %s: %s%s", "", probe.victim(), change, where), true);
         }
         seen = now;
     }
@@ -130,6 +142,8 @@ public final class Story implements KernelEvents {
     @Override
     public void taskSwitch(Task from, Task to, SchedPoint reason) {
         observePage();
+        running = to;
+        lastFunction = null;
         flushGuest();
         String how = from.state() == Task.State.RUNNABLE ? "is preempted at "
                 : from.state() == Task.State.DEAD ? "exits" : "sleeps at ";
@@ -158,7 +172,8 @@ public final class Story implements KernelEvents {
             guestTask = task;
         }
         guestInstructions += retired;
-        observePage(); // a store through a pte sets its D bit during the run
+        observePage(() -> task.name() + "'s guest code"); // a store through a pte sets its D bit
+        lastFunction = null;
     }
 
     @Override
@@ -192,12 +207,28 @@ public final class Story implements KernelEvents {
 
     @Override
     public void pteChange(long ptep, long oldValue, long newValue) {
-        observePage();
+        if (probe != null) {
+            String here = KernelFunction.caller(); // right after the write: exact
+            observePage(() -> (running == null ? "" : running.name() + " in ") + here);
+            lastFunction = here;
+        }
     }
 
     @Override
     public void schedPoint(Task current, SchedPoint point) {
-        observePage(); // a flag set or cleared before a lock release, say
+        if (probe == null) {
+            return;
+        }
+        if (running != current) {
+            lastFunction = null;
+        }
+        running = current;
+        String here = KernelFunction.caller();
+        String before = lastFunction;
+        // the change was made after the last point and before this one: one function or two
+        observePage(() -> current.name() + (before == null || before.equals(here) ? " in " + here
+                : " between " + before + " and " + here));
+        lastFunction = here;
     }
 
     private void flushGuest() {
