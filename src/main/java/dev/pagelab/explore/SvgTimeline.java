@@ -33,6 +33,9 @@ public final class SvgTimeline {
 
     private record Mark(int tid, long ts, String text, boolean loss) {}
 
+    /** Task {@code tid} holds a kernel lock from {@code start} to {@code end}. */
+    private record Hold(int tid, long start, long end, String text) {}
+
     /** Task {@code tid} has the CPU from {@code start} to {@code end}. */
     private record Run(int tid, long start, long end) {}
 
@@ -45,6 +48,7 @@ public final class SvgTimeline {
     private final List<Slice> slices = new ArrayList<>(); // filled by the constructor only
     private final List<Mark> marks = new ArrayList<>(); // filled by the constructor only
     private final List<Run> runs = new ArrayList<>(); // filled by the constructor only
+    private final List<Hold> holds = new ArrayList<>(); // filled by the constructor only
     private final Map<String, List<long[]>> counters = new LinkedHashMap<>(); // name -> (ts, value); constructor only
     private final List<Piece> pieces = new ArrayList<>(); // filled by the constructor only
     private long maxTs; // set by the constructor only
@@ -70,6 +74,12 @@ public final class SvgTimeline {
                     long v = ((Number) ((Map<?, ?>) e.get("args")).get("value")).longValue();
                     counters.computeIfAbsent((String) e.get("name"), n -> new ArrayList<>()).add(new long[] {ts, v});
                 }
+                continue;
+            }
+            if (pid == Timeline.LOCKS_PID) {
+                Map<?, ?> args = (Map<?, ?>) e.get("args");
+                holds.add(new Hold(((Number) args.get("task")).intValue(), ts, ts + ((Number) e.get("dur")).longValue(),
+                        e.get("name") + " taken in " + args.get("function")));
                 continue;
             }
             int tid = ((Number) e.get("tid")).intValue();
@@ -181,7 +191,7 @@ public final class SvgTimeline {
         s.append(String.format("<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>%n", WIDTH, height));
         s.append(String.format("<text x=\"6\" y=\"16\" font-size=\"12\" font-weight=\"bold\">%s</text>%n", esc(title)));
         s.append(String.format("<text x=\"6\" y=\"32\" fill=\"#555555\">logical time (a step per kernel event); "
-                + "grey: cut stretches; red: preemption; black: the oracle fires; bar: has the CPU</text>%n"));
+                + "grey: cut; red: preemption; black: the oracle fires; dark bar: has the CPU; green: holds a lock</text>%n"));
         for (int i = 0; i < lanes.size(); i++) {
             int y = TOP + i * LANE_H;
             s.append(String.format("<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>%n", y, WIDTH,
@@ -197,6 +207,12 @@ public final class SvgTimeline {
         }
         for (Slice sl : slices) {
             drawSlice(s, sl, TOP + laneOf.get(sl.tid()) * LANE_H);
+        }
+        for (Hold h : holds) {
+            double x0 = x(h.start());
+            s.append(String.format("<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"2\" fill=\"#2ca02c\">"
+                    + "<title>%s</title></rect>%n", x0, TOP + laneOf.getOrDefault(h.tid(), 0) * LANE_H,
+                    Math.max(0.5, x(h.end()) - x0), esc(h.text())));
         }
         if (timeline.pageName() != null) {
             s.append(String.format("<text x=\"6\" y=\"%d\" font-weight=\"bold\">%s</text>%n", countersTop - 5,

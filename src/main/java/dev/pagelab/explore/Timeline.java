@@ -29,6 +29,10 @@ import dev.pagelab.cli.Json;
  * the dirty buffers and each mapping's pte bits P, RW and D, each sampled at every kernel event
  * and written when it changes; and two lanes of slices: while PG_locked is held and while
  * PG_writeback is set (the page's I/O).
+ *
+ * <p>A third process ("pid" 3, "locks held") has a lane per lock and holder with a slice for every
+ * hold of a {@code KLock} (page_table_lock) or {@code RwSem} (mmap_sem, read or write), named
+ * after the lock and the kernel function that took it.
  */
 public final class Timeline implements KernelEvents {
     private final List<Map<String, Object>> events = new ArrayList<>(); // guarded by the baton
@@ -47,6 +51,12 @@ public final class Timeline implements KernelEvents {
     private long lockedSince = -1; // ts PG_locked was seen set, -1 if clear; guarded by the baton
     private long writebackSince = -1; // ts PG_writeback was seen set, -1 if clear; guarded by the baton
     private boolean finished; // write or finish was called; guarded by the baton
+    /** The pid of the lock-hold lanes. */
+    static final int LOCKS_PID = 3;
+    private final Map<List<Object>, Integer> lockLanes = new LinkedHashMap<>(); // (lock, task id) -> tid; guarded by the baton
+    private final Map<Integer, String> lockLaneNames = new LinkedHashMap<>(); // tid -> name; guarded by the baton
+    private final Map<Object, Integer> lockNumbers = new java.util.IdentityHashMap<>(); // lock -> #n; guarded by the baton
+    private final Map<Integer, Map<String, Object>> held = new LinkedHashMap<>(); // tid -> open hold; guarded by the baton
     private boolean lossShown; // the oracle's first report is on the timeline; guarded by the baton
 
     public Timeline() {
@@ -83,6 +93,7 @@ public final class Timeline implements KernelEvents {
             });
             open.clear();
             closePageSlices(end, false, false);
+            new ArrayList<>(held.keySet()).forEach(tid -> endHold(tid, end));
         }
         return java.util.Collections.unmodifiableList(events);
     }
@@ -228,6 +239,42 @@ public final class Timeline implements KernelEvents {
         observePage();
     }
 
+    @Override
+    public void lockAcquired(Task task, Object lock, String name) {
+        observePage();
+        int tid = lockLanes.computeIfAbsent(List.of(lock, task.id()), k -> {
+            int n = lockNumbers.computeIfAbsent(lock, l -> lockNumbers.size() + 1);
+            int id = lockLanes.size() + 1;
+            lockLaneNames.put(id, name.split(" ")[0] + " #" + n + " by " + task.name());
+            return id;
+        });
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("name", name);
+        e.put("ph", "X");
+        e.put("ts", ++ts);
+        e.put("pid", LOCKS_PID);
+        e.put("tid", tid);
+        e.put("args", Map.of("task", task.id(), "function", dev.pagelab.kernel.sched.KernelFunction.caller()));
+        held.put(tid, e);
+    }
+
+    @Override
+    public void lockReleased(Task task, Object lock, String name) {
+        observePage();
+        Integer tid = lockLanes.get(List.of(lock, task.id()));
+        if (tid == null || !held.containsKey(tid)) {
+            throw new IllegalStateException("Timeline: " + task.name() + " releases " + name + " it was not seen taking");
+        }
+        endHold(tid, ++ts);
+    }
+
+    /** The hold on lane {@code tid} ends at {@code t}: its slice is complete. */
+    private void endHold(int tid, long t) {
+        Map<String, Object> e = held.remove(tid);
+        e.put("dur", Math.max(1, t - (Long) e.get("ts")));
+        events.add(e);
+    }
+
     /** Writes the trace-event JSON, process and thread names first. */
     public void write(Path file) throws IOException {
         finish();
@@ -242,6 +289,11 @@ public final class Timeline implements KernelEvents {
                     Map.of("name", "PG_locked held")));
             all.add(Map.of("ph", "M", "name", "thread_name", "pid", PAGE_PID, "tid", WRITEBACK_TID, "args",
                     Map.of("name", "PG_writeback (I/O)")));
+        }
+        if (!lockLaneNames.isEmpty()) {
+            all.add(Map.of("ph", "M", "name", "process_name", "pid", LOCKS_PID, "args", Map.of("name", "locks held")));
+            lockLaneNames.forEach((tid, name) -> all.add(Map.of("ph", "M", "name", "thread_name", "pid", LOCKS_PID,
+                    "tid", tid, "args", Map.of("name", name))));
         }
         all.addAll(events);
         try (Writer w = Files.newBufferedWriter(file)) {

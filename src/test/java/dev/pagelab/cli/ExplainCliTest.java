@@ -135,6 +135,11 @@ class ExplainCliTest {
         assertEquals(Set.of(0L, 1L, 2L, 3L, 4L), counterValues.get("dirty buffers"), counterValues.toString());
         assertTrue(events.stream().anyMatch(e -> "PG_writeback".equals(e.get("name")) && "X".equals(e.get("ph"))),
                 "writeback as slices");
+        assertTrue(processNames.contains("locks held"), processNames.toString());
+        assertTrue(events.stream().anyMatch(e -> "page_table_lock".equals(e.get("name")) && "X".equals(e.get("ph"))
+                && "page_check_address".equals(((Map<String, Object>) e.get("args")).get("function"))),
+                "page_mkclean's hold of the page table lock (page_check_address) is a slice");
+        assertTrue(events.stream().anyMatch(e -> "mmap_sem read".equals(e.get("name"))), "mmap_sem holds");
     }
 
     @Test

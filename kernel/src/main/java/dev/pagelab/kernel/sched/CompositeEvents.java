@@ -89,6 +89,20 @@ public final class CompositeEvents implements KernelEvents {
     }
 
     @Override
+    public void lockAcquired(Task task, Object lock, String name) {
+        for (KernelEvents o : observers) {
+            o.lockAcquired(task, lock, name);
+        }
+    }
+
+    @Override
+    public void lockReleased(Task task, Object lock, String name) {
+        for (KernelEvents o : observers) {
+            o.lockReleased(task, lock, name);
+        }
+    }
+
+    @Override
     public void tlbFlush(int cpu) {
         for (KernelEvents o : observers) {
             o.tlbFlush(cpu);

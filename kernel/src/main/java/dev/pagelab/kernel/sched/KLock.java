@@ -30,6 +30,7 @@ public final class KLock {
             waiters.sleep();
         }
         owner = me;
+        scheduler.events().lockAcquired(me, this, name);
     }
 
     /** Takes the lock if it is free; never sleeps. */
@@ -38,6 +39,7 @@ public final class KLock {
             return false;
         }
         owner = scheduler.current();
+        scheduler.events().lockAcquired(owner, this, name);
         return true;
     }
 
@@ -46,6 +48,7 @@ public final class KLock {
             throw new IllegalStateException(name + ": unlock by " + scheduler.current() + ", owner " + owner);
         }
         owner = null;
+        scheduler.events().lockReleased(scheduler.current(), this, name);
         waiters.wake(1);
         scheduler.point(SchedPoint.LOCK_RELEASE);
     }

@@ -42,4 +42,13 @@ public interface KernelEvents {
 
     /** CPU {@code cpu}'s TLB was flushed (a shootdown's per-CPU step). */
     default void tlbFlush(int cpu) { }
+
+    /**
+     * {@code task} now holds {@code lock} (a {@link KLock}, or an {@link RwSem} for reading or for
+     * writing); {@code name} says which ("page_table_lock", "mmap_sem read").
+     */
+    default void lockAcquired(Task task, Object lock, String name) { }
+
+    /** {@code task} released {@code lock}, which it held since {@link #lockAcquired}. */
+    default void lockReleased(Task task, Object lock, String name) { }
 }

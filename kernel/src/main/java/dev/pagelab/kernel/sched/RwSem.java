@@ -25,6 +25,7 @@ public final class RwSem {
             queue.sleep();
         }
         readers++;
+        scheduler.events().lockAcquired(scheduler.current(), this, name + " read");
     }
 
     public void upRead() {
@@ -32,6 +33,7 @@ public final class RwSem {
             throw new IllegalStateException(name + ": up_read without down_read");
         }
         readers--;
+        scheduler.events().lockReleased(scheduler.current(), this, name + " read");
         queue.wakeAll();
         scheduler.point(SchedPoint.LOCK_RELEASE);
     }
@@ -44,6 +46,7 @@ public final class RwSem {
         }
         writersWaiting--;
         writer = scheduler.current();
+        scheduler.events().lockAcquired(writer, this, name + " write");
     }
 
     public void upWrite() {
@@ -51,6 +54,7 @@ public final class RwSem {
             throw new IllegalStateException(name + ": up_write by a task that does not hold it");
         }
         writer = null;
+        scheduler.events().lockReleased(scheduler.current(), this, name + " write");
         queue.wakeAll();
         scheduler.point(SchedPoint.LOCK_RELEASE);
     }
