@@ -23,7 +23,7 @@ public final class Story implements KernelEvents {
     private final List<PageProbe.PageState> stateBefore = new ArrayList<>(); // per line; guarded by the baton
     private final PageProbe probe; // immutable reference; null: no page followed
     private PageProbe.PageState seen = PageProbe.PageState.ABSENT; // the page as last told; guarded by the baton
-    private boolean lossTold; // the oracle's first report is in the story; guarded by the baton
+    private int lossLine = -1; // the line of the oracle's first report, -1 if none; guarded by the baton
     private Task running; // who had the CPU at the last scheduling point or switch; guarded by the baton
     private String lastFunction; // the kernel function of running's last point or pte write, or null; guarded by the baton
     private long guestInstructions; // retired since the last line; guarded by the baton
@@ -61,6 +61,7 @@ public final class Story implements KernelEvents {
             keepEvents(keep, m, 1, around);
         }
         keepEvents(keep, lines.size() - 1, -1, tail - 1);
+        keepLastWindow(keep, Math.max(4 * around, 40));
         List<String> out = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             if (keep[i]) {
@@ -73,6 +74,25 @@ public final class Story implements KernelEvents {
             }
         }
         return out;
+    }
+
+    /**
+     * Keeps everything from the last preemption before the oracle's report to the report, if that
+     * stretch has at most {@code limit} event lines: the steps that lost the data.
+     */
+    private void keepLastWindow(boolean[] keep, int limit) {
+        int from = -1;
+        for (int m : marked) {
+            if (m < lossLine) {
+                from = Math.max(from, m);
+            }
+        }
+        if (from < 0 || pageLine.subList(from, lossLine).stream().filter(p -> !p).count() > limit) {
+            return;
+        }
+        for (int i = from; i <= lossLine; i++) {
+            keep[i] = true;
+        }
     }
 
     /** Keeps line {@code from} and {@code count} event lines from it in direction {@code step}. */
@@ -117,10 +137,10 @@ public final class Story implements KernelEvents {
         if (!change.isEmpty()) {
             tellPage(now, change, where == null ? "" : "   (" + where.get() + ")");
         }
-        if (!lossTold && probe.lostBytes() != null) {
-            lossTold = true;
+        if (lossLine < 0 && probe.lostBytes() != null) {
             flushGuest();
-            marked.add(lines.size());
+            lossLine = lines.size();
+            marked.add(lossLine);
             add(String.format("%-14s   <== the oracle fires: %s", "", PageProbe.describeLoss(probe.lostBytes())), true);
         }
     }
