@@ -24,7 +24,7 @@ import org.w3c.dom.NodeList;
 /**
  * {@code replay --explain / --timeline / --svg / --page} on real race schedules found through the
  * real command line: R2 on 2.6.19 (no preemption: the journal cleans the buffers, msync writes
- * nothing) and R3 on 2.6.19 (three preemptions around page_mkclean).
+ * nothing) and R3 on 2.6.20 (four preemptions; a store between page_mkclean and TestClearPageDirty).
  */
 class ExplainCliTest {
     @TempDir
@@ -35,13 +35,13 @@ class ExplainCliTest {
 
     @BeforeAll
     static void findTheRaces() {
-        r2 = found("R2");
-        r3 = found("R3");
+        r2 = found("R2", "2.6.19");
+        r3 = found("R3", "2.6.20");
     }
 
     @SuppressWarnings("unchecked")
-    private static Path found(String race) {
-        Cli.Result r = Cli.run("races", "--race", race, "--kernel", "2.6.19", "--json", "--out", dir.toString());
+    private static Path found(String race, String kernel) {
+        Cli.Result r = Cli.run("races", "--race", race, "--kernel", kernel, "--json", "--out", dir.toString());
         assertEquals(0, r.exit(), r.toString());
         Map<String, Object> cell = (Map<String, Object>) JsonParser.parse(r.out().lines().findFirst().orElseThrow());
         assertEquals("lost", cell.get("verdict"), r.toString());
