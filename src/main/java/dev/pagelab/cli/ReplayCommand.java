@@ -74,6 +74,8 @@ final class ReplayCommand implements Callable<Integer> {
         if (pageSpec != null && victim == null) {
             throw new UserError("replay: --page " + pageSpec + ": expected FILE:INDEX (e.g. r.dat:0)", 2);
         }
+        outputFile("--timeline", timelineFile);
+        outputFile("--svg", svgFile);
         boolean pictures = explain || timelineFile != null || svgFile != null;
         Long plainHash = null; // the trace hash without the probe, when a first run chose the page
         if (pictures && victim == null) {
@@ -150,6 +152,17 @@ final class ReplayCommand implements Callable<Integer> {
                         + (o.replayMismatches() > 0 ? " (" + o.replayMismatches() + " recorded picks not possible)" : ""));
         w.flush();
         return sameHash && sameFailure && o.replayMismatches() == 0 ? 0 : 1;
+    }
+
+    /** An output file's folder must exist (checked before the run): else one line, exit 2. */
+    private static void outputFile(String option, Path file) {
+        Path dir = file == null ? null : file.toAbsolutePath().getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            throw new UserError("replay: " + option + " " + file + ": no such directory", 2);
+        }
+        if (file != null && Files.isDirectory(file)) {
+            throw new UserError("replay: " + option + " " + file + ": is a directory", 2);
+        }
     }
 
     /** Reads a schedule and checks it belongs to this pagelab and this program; else one line, exit 2. */

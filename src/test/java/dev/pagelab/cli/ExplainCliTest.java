@@ -177,6 +177,13 @@ class ExplainCliTest {
         assertEquals(2, r.exit(), r.toString());
         assertEquals(1, r.err().strip().lines().count(), r.toString());
         assertTrue(r.err().contains("expected FILE:INDEX"), r.toString());
+        for (String[] bad : List.of(new String[] {"--svg", dir.resolve("nodir/x.svg").toString()},
+                new String[] {"--timeline", dir.toString()})) {
+            Cli.Result b = Cli.run("replay", r2.toString(), bad[0], bad[1]);
+            assertEquals(2, b.exit(), b.toString());
+            assertEquals(1, b.err().strip().lines().count(), b.toString());
+            assertTrue(b.err().contains("replay: " + bad[0]) && !b.err().contains("Exception"), b.toString());
+        }
         Cli.Result none = Cli.run("replay", r2.toString(), "--explain", "--page", "nosuch.dat:0");
         assertEquals(0, none.exit(), none.toString());
         assertTrue(none.out().contains("page 0 of nosuch.dat is: not in the page cache"), none.toString());
