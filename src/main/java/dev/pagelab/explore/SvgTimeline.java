@@ -165,6 +165,12 @@ public final class SvgTimeline {
         return pieces.get(pieces.size() - 1);
     }
 
+    /** Whether {@code start..end} lies inside one cut stretch (its grey band stands for it). */
+    private boolean hidden(long start, long end) {
+        Piece p = pieceOf(start);
+        return p.cut() && end <= p.end();
+    }
+
     /** The x of logical time {@code ts}. */
     private double x(long ts) {
         for (Piece p : pieces) {
@@ -201,14 +207,23 @@ public final class SvgTimeline {
         }
         drawCuts(s, height - (loss == null ? 30 : 48));
         for (Run r : runs) {
+            if (hidden(r.start(), r.end())) {
+                continue;
+            }
             double x0 = x(r.start());
             s.append(String.format("<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"2\" fill=\"#333333\"/>%n", x0,
                     TOP + laneOf.get(r.tid()) * LANE_H + LANE_H - 2, Math.max(0.5, x(r.end()) - x0)));
         }
         for (Slice sl : slices) {
+            if (hidden(sl.start(), sl.end())) {
+                continue;
+            }
             drawSlice(s, sl, TOP + laneOf.get(sl.tid()) * LANE_H);
         }
         for (Hold h : holds) {
+            if (hidden(h.start(), h.end())) {
+                continue;
+            }
             double x0 = x(h.start());
             s.append(String.format("<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"2\" fill=\"#2ca02c\">"
                     + "<title>%s</title></rect>%n", x0, TOP + laneOf.getOrDefault(h.tid(), 0) * LANE_H,
