@@ -179,6 +179,12 @@ public final class Timeline implements KernelEvents {
     }
 
     @Override
+    public void timerFired(Task task, long fromNs, long toNs) {
+        observePage();
+        instant(task, ++ts, "timer fires early", Map.of("clock_from_ns", fromNs, "clock_to_ns", toNs));
+    }
+
+    @Override
     public void guestEnter(Task task, int cpu, long budget) {
         observePage();
         running = task;

@@ -265,13 +265,16 @@ public final class DiskFilesystem {
      * called: a store through it is not a completed write yet; on 2.6.5, pages changed only through
      * dirty ptes, which fsync never promised) and blocks written out during the
      * call (their data is what the page held then; if it differs, the byte changed during the
-     * call and the newer value stands), and bytes a truncation during the call discarded.
+     * call and the newer value stands), bytes a truncation during the call discarded, and bytes
+     * of write() calls still in progress when the call began (their copy into the page may be
+     * done while set_page_dirty has not run: not yet written, in POSIX's terms).
      */
     public void fsync(DiskInode inode, String call) {
         byte[] atCall = null;
         java.util.Set<Long> dirtying = java.util.Set.of();
         long firstWrite = disk.nextWriteId();
         int shrinkMark = inode.shrinkCount();
+        List<long[]> inProgress = inode.writesInProgress();
         if (oracle.checking()) {
             atCall = inode.cachedContents();
             dirtying = inode.addressSpace().pages().stream()
@@ -291,6 +294,11 @@ public final class DiskFilesystem {
                     off -> {
                         if (off >= inode.lowestSizeSince(shrinkMark)) {
                             return true; // a truncation during the call discarded it
+                        }
+                        for (long[] w : inProgress) {
+                            if (off >= w[0] && off < w[1]) {
+                                return true; // a write() that began before the call and ended during it
+                            }
                         }
                         long blk = fs.bmap(ino, off / BufferHead.SIZE);
                         return blk != 0 && disk.lastCompletedWrite(blk) >= firstWrite;

@@ -24,6 +24,7 @@ public final class DiskInode extends Inode {
     int openCount; // open files referring to this inode; guarded by the baton
     boolean unlinked; // the name is gone; blocks are freed at the last close
     private final java.util.List<Long> shrinks = new java.util.ArrayList<>(); // new sizes of every truncate down; guarded by the baton
+    private final java.util.List<long[]> writesInProgress = new java.util.ArrayList<>(); // [pos, end) of write() calls not yet returned; guarded by the baton
 
     DiskInode(int ino, String name, long size, DiskFilesystem sb) {
         super(ino, name, sb.frames());
@@ -80,7 +81,25 @@ public final class DiskInode extends Inode {
             throw new Errno(Errno.EFBIG); // generic_write_checks
         }
         len = (int) Math.min(len, sb.maxFileSize() - pos); // a short write up to s_maxbytes
+        long[] range = {pos, pos + len};
+        writesInProgress.add(range);
+        try {
+            return performWrite(pos, data, off, len);
+        } finally {
+            writesInProgress.remove(range);
+        }
+    }
 
+    /**
+     * The byte ranges of write() calls that have begun and not yet returned: a sync call that
+     * begins meanwhile does not promise them (POSIX promises only data written before the call);
+     * their bytes may already be in the page while set_page_dirty has not run yet.
+     */
+    public java.util.List<long[]> writesInProgress() {
+        return writesInProgress.stream().map(long[]::clone).toList();
+    }
+
+    private int performWrite(long pos, byte[] data, int off, int len) {
         int done = 0;
         while (done < len) {
             long p = pos + done;

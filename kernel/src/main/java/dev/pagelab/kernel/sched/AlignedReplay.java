@@ -25,6 +25,7 @@ public final class AlignedReplay implements Strategy {
     private final Map<Key, Deviation> byKey; // immutable after construction
     private final Map<String, Long> seen = new HashMap<>(); // (task, label) -> occurrences so far; guarded by the baton
     private int unfollowed; // recorded picks whose task could not run there; guarded by the baton
+    private final Map<Key, Deviation> applied = new LinkedHashMap<>(); // what this run did differently; guarded by the baton
 
     public AlignedReplay(Map<Key, Deviation> deviations) {
         this.byKey = Map.copyOf(deviations);
@@ -32,13 +33,18 @@ public final class AlignedReplay implements Strategy {
 
     @Override
     public Task pick(Decision d) {
-        Deviation dev = byKey.get(next(d.current().id(), label(d.point())));
+        Key key = next(d.current().id(), label(d.point()));
+        Deviation dev = byKey.get(key);
         if (dev == null || dev.kind() != Deviation.Kind.PICK) {
             return d.defaultPick();
         }
         for (List<Task> tasks : List.of(d.runnable(), d.timers())) {
             for (Task t : tasks) {
                 if (t.id() == dev.value()) {
+                    if (t != d.defaultPick()) {
+                        applied.put(key, new Deviation(d.current().id(), d.index(), Deviation.Kind.PICK, t.id(),
+                                d.preemptible(), key.label()));
+                    }
                     return t;
                 }
             }
@@ -49,11 +55,24 @@ public final class AlignedReplay implements Strategy {
 
     @Override
     public long budget(Task task, long max, long index) {
-        Deviation dev = byKey.get(next(task.id(), BUDGET));
+        Key key = next(task.id(), BUDGET);
+        Deviation dev = byKey.get(key);
         if (dev == null || dev.kind() != Deviation.Kind.BUDGET) {
             return max;
         }
-        return Math.max(1, Math.min(max, dev.value()));
+        long b = Math.max(1, Math.min(max, dev.value()));
+        if (b != max) {
+            applied.put(key, new Deviation(task.id(), index, Deviation.Kind.BUDGET, b, false, ""));
+        }
+        return b;
+    }
+
+    /**
+     * The deviations this run made, in order, by key; each also carries this run's decision
+     * counter, so {@code applied().values()} replays the same run with {@link Replay}.
+     */
+    public Map<Key, Deviation> applied() {
+        return java.util.Collections.unmodifiableMap(applied);
     }
 
     /** Recorded picks that could not be followed on this kernel (the fix took that path away). */
@@ -108,9 +127,9 @@ public final class AlignedReplay implements Strategy {
             return b;
         }
 
-        /** The applied deviations, by key. */
+        /** The applied deviations, by key, in the order they happened. */
         public Map<Key, Deviation> keyed() {
-            return Map.copyOf(keyed);
+            return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(keyed));
         }
     }
 }

@@ -51,4 +51,10 @@ public interface KernelEvents {
 
     /** {@code task} released {@code lock}, which it held since {@link #lockAcquired}. */
     default void lockReleased(Task task, Object lock, String name) { }
+
+    /**
+     * A strategy let time pass inside kernel code: {@code task}'s timer fires, the clock jumps
+     * from {@code fromNs} to {@code toNs} (see {@link Strategy#pick}).
+     */
+    default void timerFired(Task task, long fromNs, long toNs) { }
 }

@@ -438,7 +438,9 @@ public final class Scheduler {
         if (t.state != Task.State.BLOCKED || t.wakeAt < 0) {
             throw new IllegalStateException("strategy chose " + t + ", neither runnable nor asleep on the clock");
         }
+        long from = clock;
         clock = Math.max(clock, t.wakeAt);
+        events.timerFired(t, from, clock);
         wakeExpiredSleepers();
     }
 
