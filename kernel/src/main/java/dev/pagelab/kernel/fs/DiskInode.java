@@ -24,6 +24,9 @@ public final class DiskInode extends Inode {
     int openCount; // open files referring to this inode; guarded by the baton
     boolean unlinked; // the name is gone; blocks are freed at the last close
     private final java.util.List<Long> shrinks = new java.util.ArrayList<>(); // new sizes of every truncate down; guarded by the baton
+    // [pos, end) of every write() into this file that has not returned yet (for the durability
+    // oracle: a sync call does not promise them). Guarded by the baton.
+    private final java.util.List<long[]> writesInProgress = new java.util.ArrayList<>();
 
     DiskInode(int ino, String name, long size, DiskFilesystem sb) {
         super(ino, name, sb.frames());
@@ -73,7 +76,8 @@ public final class DiskInode extends Inode {
     /**
      * generic_perform_write with block_write_begin/__block_commit_write: copies into the cache
      * page under its lock and marks only the written buffers dirty (mark_buffer_dirty), which is
-     * what an ordered-mode journal tracks; holes get a reservation first.
+     * what an ordered-mode journal tracks; holes get a reservation first. A chunk that extends the
+     * file sets i_size before the page is unlocked, as generic_write_end does.
      */
     public int write(long pos, byte[] data, int off, int len) {
         if (pos < 0 || pos >= sb.maxFileSize()) {
@@ -81,6 +85,16 @@ public final class DiskInode extends Inode {
         }
         len = (int) Math.min(len, sb.maxFileSize() - pos); // a short write up to s_maxbytes
 
+        long[] range = {pos, pos + len};
+        writesInProgress.add(range);
+        try {
+            return writePages(pos, data, off, len);
+        } finally {
+            writesInProgress.remove(range);
+        }
+    }
+
+    private int writePages(long pos, byte[] data, int off, int len) {
         int done = 0;
         while (done < len) {
             long p = pos + done;
@@ -95,14 +109,41 @@ public final class DiskInode extends Inode {
                 throw e;
             }
             done += chunk;
-            if (p + chunk > size) {
-                setSize(p + chunk);
-            }
         }
         return done;
     }
 
+    /**
+     * The bytes of the write() calls into this file that have not returned yet, as they are now
+     * (a snapshot): a sync call that begins now does not promise them (POSIX: data written before
+     * the call; Linux's filemap_fdatawrite runs without i_mutex, unordered with a write in
+     * progress, which may not even have dirtied its page yet).
+     */
+    java.util.function.LongPredicate writesInProgress() {
+        java.util.List<long[]> now = java.util.List.copyOf(writesInProgress);
+        return off -> now.stream().anyMatch(r -> off >= r[0] && off < r[1]);
+    }
+
+    /**
+     * One page of a write (Linux 2.6.30 mm/filemap.c generic_perform_write: write_begin, copy,
+     * write_end). generic_write_end (fs/buffer.c) grows i_size before it unlocks the page:
+     * <pre>
+     *   copied = block_write_end(file, mapping, pos, len, copied, page, fsdata);
+     *   // But it's important to update i_size while still holding page lock:
+     *   // page writeout could otherwise come in and zero beyond i_size.
+     *   if (pos+copied &gt; inode-&gt;i_size) { i_size_write(inode, pos+copied); i_size_changed = 1; }
+     *   unlock_page(page);
+     * </pre>
+     * Otherwise a ->writepage between the unlock and the size update (an msync or fsync of another
+     * thread; found by exploring fsx2 on 2.6.30) sees the new buffers past EOF, cleans them and
+     * writes nothing: the page is clean and the data never reaches the disk. With isizeExtended,
+     * pagecache_isize_extended runs before the page is locked (see {@link #setSize}).
+     */
     private void writeChunk(long index, int inPage, byte[] data, int off, int len) {
+        long end = (index << 12) + inPage + len;
+        if (end > size && sb.config().isizeExtended()) {
+            pagecacheIsizeExtended(size, end);
+        }
         Page page = mapping().readCachePage(index);
         sb.pageLock().lockPage(page);
         try {
@@ -120,6 +161,9 @@ public final class DiskInode extends Inode {
                     bh.set(BufferHead.BH_UPTODATE);
                     markBufferDirty(bh);
                 }
+            }
+            if (end > size) {
+                iSizeWrite(end); // generic_write_end: under the page lock
             }
         } finally {
             sb.pageLock().unlockPage(page);
@@ -411,6 +455,11 @@ public final class DiskInode extends Inode {
         if (newSize > size && sb.config().isizeExtended()) {
             pagecacheIsizeExtended(size, newSize);
         }
+        iSizeWrite(newSize);
+    }
+
+    /** i_size_write, with the new size written to disk at once (metadata is synchronous here). */
+    private void iSizeWrite(long newSize) {
         size = newSize;
         sb.fs().setSize(diskIno(), newSize);
     }
