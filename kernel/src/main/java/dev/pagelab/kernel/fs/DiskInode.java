@@ -125,24 +125,19 @@ public final class DiskInode extends Inode {
     }
 
     /**
-     * One page of a write (Linux 2.6.30 mm/filemap.c generic_perform_write: write_begin, copy,
-     * write_end). generic_write_end (fs/buffer.c) grows i_size before it unlocks the page:
-     * <pre>
-     *   copied = block_write_end(file, mapping, pos, len, copied, page, fsdata);
-     *   // But it's important to update i_size while still holding page lock:
-     *   // page writeout could otherwise come in and zero beyond i_size.
-     *   if (pos+copied &gt; inode-&gt;i_size) { i_size_write(inode, pos+copied); i_size_changed = 1; }
-     *   unlock_page(page);
-     * </pre>
-     * Otherwise a ->writepage between the unlock and the size update (an msync or fsync of another
-     * thread; found by exploring fsx2 on 2.6.30) sees the new buffers past EOF, cleans them and
-     * writes nothing: the page is clean and the data never reaches the disk. With isizeExtended,
-     * pagecache_isize_extended runs before the page is locked (see {@link #setSize}).
+     * One page of a write: write_begin, the copy, write_end. i_size grows inside, while the page
+     * is still locked (generic_write_end: "it's important to update i_size while still holding
+     * page lock: page writeout could otherwise come in and zero beyond i_size"). Race: with i_size
+     * grown after unlock_page, background writeback that takes the page in between finds its
+     * dirty buffers past EOF, drops them as block_write_full_page does, and the page goes clean
+     * with its data never written (found by exploring race1fsync once timers could fire inside
+     * system calls; and by exploring fsx2 on 2.6.30, where the other thread's msync came in
+     * between).
      */
     private void writeChunk(long index, int inPage, byte[] data, int off, int len) {
         long end = (index << 12) + inPage + len;
         if (end > size && sb.config().isizeExtended()) {
-            pagecacheIsizeExtended(size, end);
+            pagecacheIsizeExtended(size, end); // before the page lock: it may lock the old last page
         }
         Page page = mapping().readCachePage(index);
         sb.pageLock().lockPage(page);
@@ -163,7 +158,7 @@ public final class DiskInode extends Inode {
                 }
             }
             if (end > size) {
-                iSizeWrite(end); // generic_write_end: under the page lock
+                iSizeWrite(end);
             }
         } finally {
             sb.pageLock().unlockPage(page);
@@ -450,7 +445,7 @@ public final class DiskInode extends Inode {
 
     // ---- size ------------------------------------------------------------------------------
 
-    /** Grows i_size (written to disk at once: metadata is synchronous here). */
+    /** Grows i_size by truncate (written to disk at once: metadata is synchronous here). */
     void setSize(long newSize) {
         if (newSize > size && sb.config().isizeExtended()) {
             pagecacheIsizeExtended(size, newSize);
@@ -458,7 +453,7 @@ public final class DiskInode extends Inode {
         iSizeWrite(newSize);
     }
 
-    /** i_size_write, with the new size written to disk at once (metadata is synchronous here). */
+    /** i_size_write, and the on-disk inode at once (metadata is synchronous here). */
     private void iSizeWrite(long newSize) {
         size = newSize;
         sb.fs().setSize(diskIno(), newSize);
