@@ -83,7 +83,8 @@ class RaceScenariosTest {
      * The same program under exploration (two CPUs, preemption inside the kernel): 300 random
      * schedules of campaign seed 5 on 2.6.30, no oracle fires. Before the fixes in WriteVsSyncTest
      * (i_size set under the page lock; write() calls in progress not judged) about 4% of the
-     * schedules were reported, the first at schedule 10.
+     * schedules were reported; with only the first, schedule 20 still was (the oracle judged a
+     * write() the msync had overtaken).
      */
     @Test
     void theTwoThreadFsxSurvivesRandomExplorationOn2630(@TempDir Path out) {
