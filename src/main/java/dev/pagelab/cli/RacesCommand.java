@@ -26,10 +26,10 @@ import picocli.CommandLine.Option;
             "Exit status: 0 when every cell is as history says, 1 when one is not, 2 for bad input."})
 final class RacesCommand implements Callable<Integer> {
     /** The strategy that finds the seed races fastest (measured: docs/races.md, `pagelab bench races`). */
-    static final String DEFAULT_STRATEGY = "random";
+    static final String DEFAULT_STRATEGY = "pct-kernel";
 
     /** Each strategy's default depth (PCT's d, DFS's bound) for the races; 3 for the others. */
-    static final Map<String, Integer> DEFAULT_DEPTHS = Map.of("random", 3);
+    static final Map<String, Integer> DEFAULT_DEPTHS = Map.of("pct-kernel", 120);
 
     @Option(names = "--race", paramLabel = "R", description = "Only this race (R1..R5).")
     String race;
