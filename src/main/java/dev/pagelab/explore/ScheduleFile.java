@@ -33,7 +33,7 @@ import java.util.Map;
  * oracles check=false durability=false expect-exit=0
  * tunables 20000 10000 5000        (flusher period, dirty expiry, journal period; ns)
  * strategy pct depth=2 seed=1 schedule=17
- * failure exit:1 exit%20status%201  (signature, URL-encoded detail; "none" if it passed)
+ * failure exit%3A1 exit%20status%201  (URL-encoded signature and detail; "none" if it passed)
  * trace-hash 0x1234abcd5678ef90
  * decisions 812
  * deviations 2
@@ -84,7 +84,7 @@ public record ScheduleFile(Scenario scenario, String programSha256, String versi
         b.append("tunables ").append(t.flushIntervalNs()).append(' ').append(t.dirtyExpireNs()).append(' ')
                 .append(t.journalIntervalNs()).append('\n');
         b.append("strategy ").append(strategy).append('\n');
-        b.append("failure ").append(failure.failed() ? failure.signature() + " " + enc(failure.detail()) : "none")
+        b.append("failure ").append(failure.failed() ? enc(failure.signature()) + " " + enc(failure.detail()) : "none")
                 .append('\n');
         b.append("trace-hash ").append(String.format("0x%016x", traceHash)).append('\n');
         b.append("decisions ").append(decisions).append('\n');
@@ -153,7 +153,7 @@ public record ScheduleFile(Scenario scenario, String programSha256, String versi
                 new DiskFilesystem.Tunables(Long.parseLong(t[0]), Long.parseLong(t[1]), Long.parseLong(t[2])));
         String f = need(h, "failure");
         Failure failure = f.equals("none") ? Failure.NONE
-                : new Failure(f.split(" ", 2)[0], f.contains(" ") ? dec(f.split(" ", 2)[1]) : "");
+                : new Failure(dec(f.split(" ", 2)[0]), f.contains(" ") ? dec(f.split(" ", 2)[1]) : "");
         return new ScheduleFile(s, need(h, "program-sha256"), need(h, "pagelab-version"), need(h, "strategy"), failure,
                 Long.parseUnsignedLong(need(h, "trace-hash").substring(2), 16), Long.parseLong(need(h, "decisions")),
                 List.copyOf(devs));

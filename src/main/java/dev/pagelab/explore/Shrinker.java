@@ -1,9 +1,14 @@
 package dev.pagelab.explore;
 
+import dev.pagelab.kernel.sched.AlignedReplay;
 import dev.pagelab.kernel.sched.Deviation;
 import dev.pagelab.kernel.sched.Replay;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Shrinks a failing schedule (delta debugging, Zeller's ddmin): first to the fewest preemptions,
@@ -22,15 +27,33 @@ public final class Shrinker {
         this.signature = signature;
     }
 
-    /** The shrunk deviations (1-minimal: removing any one of them makes the failure go away). */
+    /**
+     * The shrunk deviations (1-minimal: removing any one of them makes the failure go away).
+     * ddmin runs twice: with candidates replayed by decision counter ({@link Replay}), then on
+     * what is left, aligned by what each task was doing ({@link AlignedReplay}). By counter,
+     * dropping a deviation that changed the path (a timer that no longer fires, a preemption
+     * that no longer happens) moves every later deviation of that task to another place, which
+     * often keeps dozens of them; aligned, the others stay where they were.
+     */
     public List<Deviation> shrink(List<Deviation> failing) {
         List<Deviation> cur = replayApplied(failing);
         if (cur == null) {
             throw new IllegalStateException("shrink: the schedule does not fail with " + signature + " when replayed");
         }
-        cur = ddmin(cur, true);
-        cur = ddmin(cur, false);
-        return mergeBudgets(cur);
+        cur = ddmin(cur, Deviation::preemption, this::replayApplied);
+        cur = ddmin(cur, d -> true, this::replayApplied);
+        AlignedReplay.Recorder recorder = new AlignedReplay.Recorder(cur);
+        replays++;
+        scenario.run(recorder, Scenario.Observe.NOTHING);
+        List<Map.Entry<AlignedReplay.Key, Deviation>> aligned = List.copyOf(recorder.keyed().entrySet());
+        aligned = ddmin(aligned, e -> e.getValue().preemption(), this::replayAligned);
+        aligned = ddmin(aligned, e -> true, this::replayAligned);
+        List<Deviation> byCounter = replayApplied(aligned.stream().map(Map.Entry::getValue).toList());
+        if (byCounter == null) {
+            throw new IllegalStateException("shrink: the shrunk schedule does not fail with " + signature
+                    + " when replayed by decision counter");
+        }
+        return mergeBudgets(byCounter);
     }
 
     /**
@@ -89,24 +112,23 @@ public final class Shrinker {
     }
 
     /**
-     * ddmin over the deviations that {@code preemptionsOnly} selects (preemptive picks, or all),
-     * the others kept as they are.
+     * ddmin over the items {@code movable} selects, the others kept as they are; {@code replay}
+     * gives what a candidate's run applied if it failed the same way, else null.
      */
-    private List<Deviation> ddmin(List<Deviation> all, boolean preemptionsOnly) {
-        List<Deviation> cur = all;
+    private static <T> List<T> ddmin(List<T> all, Predicate<T> movable, Function<List<T>, List<T>> replay) {
+        List<T> cur = all;
         int n = 2;
         while (true) {
-            List<Deviation> movable = cur.stream().filter(d -> !preemptionsOnly || d.preemption()).toList();
-            if (movable.isEmpty()) {
+            List<T> mov = cur.stream().filter(movable).toList();
+            if (mov.isEmpty()) {
                 return cur;
             }
-            n = Math.min(n, movable.size());
+            n = Math.min(n, mov.size());
             boolean reduced = false;
             for (int i = 0; i < n && !reduced; i++) {
-                List<Deviation> chunk = chunk(movable, n, i);
-                List<Deviation> without = new ArrayList<>(cur);
-                without.removeAll(chunk);
-                List<Deviation> applied = replayApplied(without);
+                List<T> without = new ArrayList<>(cur);
+                without.removeAll(chunk(mov, n, i));
+                List<T> applied = replay.apply(without);
                 if (applied != null) {
                     cur = applied;
                     n = Math.max(2, n - 1);
@@ -114,15 +136,25 @@ public final class Shrinker {
                 }
             }
             if (!reduced) {
-                if (n >= movable.size()) {
+                if (n >= mov.size()) {
                     return cur;
                 }
-                n = Math.min(movable.size(), 2 * n);
+                n = Math.min(mov.size(), 2 * n);
             }
         }
     }
 
-    private static List<Deviation> chunk(List<Deviation> list, int n, int i) {
+    /** Replays {@code devs} aligned; the deviations it made if it failed the same way, else null. */
+    private List<Map.Entry<AlignedReplay.Key, Deviation>> replayAligned(List<Map.Entry<AlignedReplay.Key, Deviation>> devs) {
+        replays++;
+        Map<AlignedReplay.Key, Deviation> m = new LinkedHashMap<>();
+        devs.forEach(e -> m.put(e.getKey(), e.getValue()));
+        AlignedReplay strategy = new AlignedReplay(m);
+        Scenario.Outcome o = scenario.run(strategy, Scenario.Observe.NOTHING);
+        return o.failure().signature().equals(signature) ? List.copyOf(strategy.applied().entrySet()) : null;
+    }
+
+    private static <T> List<T> chunk(List<T> list, int n, int i) {
         int size = list.size();
         return list.subList(i * size / n, (i + 1) * size / n);
     }

@@ -75,6 +75,13 @@ public final class Story implements KernelEvents {
     }
 
     @Override
+    public void timerFired(Task task, long fromNs, long toNs) {
+        flushGuest();
+        lines.add(String.format("%-14s timer fires early: the kernel work so far took until %,d ns (+%,d ns)",
+                task.name(), toNs, toNs - fromNs));
+    }
+
+    @Override
     public void guestExit(Task task, int cpu, VmExit exit, long retired) {
         if (guestTask != task) {
             flushGuest();

@@ -42,6 +42,11 @@ public final class Timeline implements KernelEvents {
     }
 
     @Override
+    public void timerFired(Task task, long fromNs, long toNs) {
+        instant(task, ++ts, "timer fires early", Map.of("clock_from_ns", fromNs, "clock_to_ns", toNs));
+    }
+
+    @Override
     public void guestEnter(Task task, int cpu, long budget) {
         running = task;
         begin(task, ++ts, "guest code", Map.of("cpu", cpu, "budget", budget));

@@ -9,12 +9,14 @@ import dev.pagelab.explore.Shrinker;
 import dev.pagelab.kernel.KernelConfig;
 import dev.pagelab.kernel.fs.DiskFilesystem;
 import dev.pagelab.kernel.sched.Deviation;
+import dev.pagelab.kernel.sched.AlignedReplay;
 import dev.pagelab.kernel.sched.Replay;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -90,28 +92,37 @@ public final class RaceMatrix {
                 String.format("%s depth=%d seed=%d schedule=%d, shrunk", settings.strategy(), settings.depth(),
                         settings.seed(), first.index()), labelled.failure(), labelled.traceHash(), labelled.decisions(),
                 labelled.deviations()).write(file);
-        List<Integer> windows = attribute(scenario, labelled);
+        AlignedReplay.Recorder recorder = new AlignedReplay.Recorder(labelled.deviations());
+        scenario.run(recorder, Scenario.Observe.NOTHING);
+        Map<AlignedReplay.Key, Deviation> aligned = recorder.keyed();
+        String signature = labelled.failure().signature();
+        List<Integer> windows = attribute(scenario, aligned, signature);
         Boolean fixedPasses = Race.hasFix(k, race.number()) ? null
-                : !fails(scenario.withConfig(Race.withFix(k, race.number())), labelled);
+                : !fails(scenario.withConfig(Race.withFix(k, race.number())), aligned, signature);
         return judge(race, k, true, first.index() + 1, s.seconds(), labelled.failure(), windows,
                 labelled.preemptions(), fixedPasses, file.toString());
     }
 
-    /** The open windows whose fix alone makes the shrunk schedule pass. */
-    private List<Integer> attribute(Scenario scenario, Scenario.Outcome shrunk) {
+    /**
+     * The open windows whose fix alone makes the shrunk schedule pass. The schedule is replayed
+     * on each fixed kernel aligned by what each task was doing ({@link AlignedReplay}), so that a
+     * fix that adds or removes scheduling points does not move the other preemptions elsewhere
+     * and make the run pass by accident.
+     */
+    private List<Integer> attribute(Scenario scenario, Map<AlignedReplay.Key, Deviation> aligned, String signature) {
         List<Integer> windows = new ArrayList<>();
         for (int w = 1; w <= 5; w++) {
             if (Race.windowOpen(scenario.config(), w)
-                    && !fails(scenario.withConfig(Race.withFix(scenario.config(), w)), shrunk)) {
+                    && !fails(scenario.withConfig(Race.withFix(scenario.config(), w)), aligned, signature)) {
                 windows.add(w);
             }
         }
         return windows;
     }
 
-    private static boolean fails(Scenario s, Scenario.Outcome shrunk) {
-        Scenario.Outcome o = s.run(new Replay(shrunk.deviations()), Scenario.Observe.NOTHING);
-        return o.failure().signature().equals(shrunk.failure().signature());
+    private static boolean fails(Scenario s, Map<AlignedReplay.Key, Deviation> aligned, String signature) {
+        Scenario.Outcome o = s.run(new AlignedReplay(aligned), Scenario.Observe.NOTHING);
+        return o.failure().signature().equals(signature);
     }
 
     private static Cell judge(Race race, KernelConfig k, boolean lost, long schedules, double seconds, Failure f,

@@ -22,7 +22,7 @@ class RacesCliTest {
     Path dir;
 
     @ParameterizedTest
-    @CsvSource({"R2, 2.6.19", "R3, 2.6.20", "R4, 2.6.22", "R5, 2.6.27"})
+    @CsvSource({"R1, 2.6.5", "R2, 2.6.19", "R3, 2.6.20", "R4, 2.6.22", "R5, 2.6.27"})
     @SuppressWarnings("unchecked")
     void theRaceLosesDataBeforeItsFixAndTheSameSchedulePassesWithIt(String race, String kernel) {
         Cli.Result r = Cli.run("races", "--race", race, "--kernel", kernel, "--budget", "400", "--json", "--out",
@@ -40,7 +40,7 @@ class RacesCliTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"R3", "R4", "R5"})
+    @CsvSource({"R1", "R2", "R3", "R4", "R5"})
     @SuppressWarnings("unchecked")
     void theFixedKernelLosesNothing(String race) {
         Cli.Result r = Cli.run("races", "--race", race, "--kernel", "2.6.30", "--budget", "150", "--json", "--out",

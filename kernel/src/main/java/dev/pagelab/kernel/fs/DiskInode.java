@@ -95,14 +95,24 @@ public final class DiskInode extends Inode {
                 throw e;
             }
             done += chunk;
-            if (p + chunk > size) {
-                setSize(p + chunk);
-            }
         }
         return done;
     }
 
+    /**
+     * One page of a write: write_begin, the copy, write_end. i_size grows inside, while the page
+     * is still locked (generic_write_end: "it's important to update i_size while still holding
+     * page lock: page writeout could otherwise come in and zero beyond i_size"). Race: with i_size
+     * grown after unlock_page, background writeback that takes the page in between finds its
+     * dirty buffers past EOF, drops them as block_write_full_page does, and the page goes clean
+     * with its data never written (found by exploring race1fsync once timers could fire inside
+     * system calls).
+     */
     private void writeChunk(long index, int inPage, byte[] data, int off, int len) {
+        long end = (index << 12) + inPage + len;
+        if (end > size && sb.config().isizeExtended()) {
+            pagecacheIsizeExtended(size, end); // before the page lock: it may lock the old last page
+        }
         Page page = mapping().readCachePage(index);
         sb.pageLock().lockPage(page);
         try {
@@ -120,6 +130,9 @@ public final class DiskInode extends Inode {
                     bh.set(BufferHead.BH_UPTODATE);
                     markBufferDirty(bh);
                 }
+            }
+            if (end > size) {
+                iSizeWrite(end);
             }
         } finally {
             sb.pageLock().unlockPage(page);
@@ -406,11 +419,16 @@ public final class DiskInode extends Inode {
 
     // ---- size ------------------------------------------------------------------------------
 
-    /** Grows i_size (written to disk at once: metadata is synchronous here). */
+    /** Grows i_size by truncate (written to disk at once: metadata is synchronous here). */
     void setSize(long newSize) {
         if (newSize > size && sb.config().isizeExtended()) {
             pagecacheIsizeExtended(size, newSize);
         }
+        iSizeWrite(newSize);
+    }
+
+    /** i_size_write, and the on-disk inode at once (metadata is synchronous here). */
+    private void iSizeWrite(long newSize) {
         size = newSize;
         sb.fs().setSize(diskIno(), newSize);
     }

@@ -94,4 +94,11 @@ public final class CompositeEvents implements KernelEvents {
             o.tlbFlush(cpu);
         }
     }
+
+    @Override
+    public void timerFired(Task task, long fromNs, long toNs) {
+        for (KernelEvents o : observers) {
+            o.timerFired(task, fromNs, toNs);
+        }
+    }
 }

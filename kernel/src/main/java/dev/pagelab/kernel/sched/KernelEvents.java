@@ -42,4 +42,10 @@ public interface KernelEvents {
 
     /** CPU {@code cpu}'s TLB was flushed (a shootdown's per-CPU step). */
     default void tlbFlush(int cpu) { }
+
+    /**
+     * A strategy let time pass inside kernel code: {@code task}'s timer fires, the clock jumps
+     * from {@code fromNs} to {@code toNs} (see {@link Strategy#pick}).
+     */
+    default void timerFired(Task task, long fromNs, long toNs) { }
 }

@@ -30,6 +30,11 @@ public final class Replay implements Strategy {
                 return t;
             }
         }
+        for (Task t : d.timers()) {
+            if (t.id() == dev.value()) {
+                return t;
+            }
+        }
         mismatches++;
         return d.defaultPick();
     }

@@ -297,7 +297,12 @@ public final class Scheduler {
         Task dflt = roundRobin(r, me, point);
         long index = me.decisions++;
         decisions++;
-        Task chosen = r.size() == 1 ? dflt : strategy.pick(new Strategy.Decision(me, point, r, dflt, index));
+        List<Task> timers = timers();
+        Task chosen = r.size() == 1 && timers.isEmpty() ? dflt
+                : strategy.pick(new Strategy.Decision(me, point, r, dflt, index, timers));
+        if (chosen.state == Task.State.BLOCKED) {
+            fireTimer(chosen);
+        }
         mix(((long) me.id() << 32) | ((long) point.ordinal() << 16) | chosen.id());
         if (chosen != dflt) {
             deviations.add(new Deviation(me.id(), index, Deviation.Kind.PICK, chosen.id(), dflt == me,
@@ -398,6 +403,45 @@ public final class Scheduler {
                 wake(t);
             }
         }
+    }
+
+    /**
+     * Tasks asleep on the clock whose timer a strategy may fire early (see {@link Strategy#pick}),
+     * by deadline: not idle daemons, whose timers are no progress (see {@link #setDaemonsIdle}).
+     */
+    private List<Task> timers() {
+        List<Task> timers = List.of();
+        boolean skipDaemons = false;
+        boolean askedDaemons = false;
+        for (Task t : tasks) {
+            if (t.state == Task.State.BLOCKED && t.wakeAt >= 0) {
+                if (t.daemon && !askedDaemons) {
+                    skipDaemons = daemonsIdle.getAsBoolean();
+                    askedDaemons = true;
+                }
+                if (!(skipDaemons && t.daemon)) {
+                    if (timers.isEmpty()) {
+                        timers = new ArrayList<>();
+                    }
+                    timers.add(t);
+                }
+            }
+        }
+        if (timers.size() > 1) {
+            timers.sort(java.util.Comparator.comparingLong((Task t) -> t.wakeAt).thenComparingInt(Task::id));
+        }
+        return timers;
+    }
+
+    /** The kernel work so far took until {@code t}'s deadline: the clock jumps there. */
+    private void fireTimer(Task t) {
+        if (t.state != Task.State.BLOCKED || t.wakeAt < 0) {
+            throw new IllegalStateException("strategy chose " + t + ", neither runnable nor asleep on the clock");
+        }
+        long from = clock;
+        clock = Math.max(clock, t.wakeAt);
+        events.timerFired(t, from, clock);
+        wakeExpiredSleepers();
     }
 
     private boolean advanceToNextDeadline() {

@@ -20,15 +20,26 @@ public interface Strategy {
      * @param runnable    runnable tasks in creation order, never empty
      * @param defaultPick what round-robin without kernel preemption runs next
      * @param index       the current task's decision counter (with its id, the key of a deviation)
+     * @param timers      tasks asleep on the clock whose timer may fire now (see below), by deadline
      */
-    record Decision(Task current, SchedPoint point, List<Task> runnable, Task defaultPick, long index) {
+    record Decision(Task current, SchedPoint point, List<Task> runnable, Task defaultPick, long index,
+                    List<Task> timers) {
         /** True if choosing another task here preempts a task that could have gone on. */
         public boolean preemptible() {
             return defaultPick == current;
         }
     }
 
-    /** The task to run next: an element of {@code d.runnable()}. */
+    /**
+     * The task to run next: an element of {@code d.runnable()}, or of {@code d.timers()}.
+     *
+     * <p>Choosing a timer says that the kernel work done since the last guest instruction took
+     * until that task's deadline: the clock jumps there, every sleeper whose deadline has passed
+     * wakes, and the chosen task runs. Kernel code takes no virtual time otherwise (the clock
+     * counts guest instructions), so without this a timer could never fire inside a system call
+     * - pdflush waking while a task is inside fsync, for instance (R1's window). Round-robin never
+     * chooses a timer; a strategy that does not want them ignores {@code d.timers()}.
+     */
     Task pick(Decision d);
 
     /**
