@@ -86,7 +86,7 @@ final class BenchRacesCommand implements Callable<Integer> {
         if (!json) {
             w.printf("bench races: %d seed(s) per strategy (dfs: 1), at most %,d schedules each, %d job(s); "
                     + "load average %.2f%n%n", seeds, budget, jobs, loadBefore);
-            w.printf("%-4s %-7s %-9s %-14s %7s %8s %6s %6s %9s %10s%n", "race", "kernel", "fs", "strategy", "found",
+            w.printf("%-4s %-7s %-9s %-16s %6s %7s %5s %5s %9s %10s%n", "race", "kernel", "fs", "strategy", "found",
                     "median", "min", "max", "median s", "vs random");
             w.flush();
         }
@@ -135,12 +135,13 @@ final class BenchRacesCommand implements Callable<Integer> {
     }
 
     private static String rowText(RaceBench.Row r, int seeds, Double ratio) {
-        return String.format("%-4s %-7s %-9s %-14s %7s %8s %6s %6s %9.2f %10s", r.race().id(), r.kernel().name(),
-                r.kernel().fs().toString().toLowerCase(java.util.Locale.ROOT), r.strategy() + " d" + r.depth(),
+        return String.format("%-4s %-7s %-9s %-16s %6s %7s %5s %5s %9.2f %10s", r.race().id(), r.kernel().name(),
+                r.kernel().fs().toString().toLowerCase(java.util.Locale.ROOT),
+                r.strategy().equals("random") ? "random" : r.strategy() + " d=" + r.depth(),
                 r.found() + "/" + seeds, r.medianSchedules() == null ? ">" + r.budget() : fmt(r.medianSchedules()),
                 r.minSchedules() == null ? "-" : r.minSchedules().toString(),
                 r.maxSchedules() == null ? "-" : r.maxSchedules().toString(), r.medianSeconds(),
-                ratio == null ? "-" : String.format("%.1fx", ratio));
+                ratio == null ? "-" : String.format(ratio < 0.1 ? "%.3fx" : "%.1fx", ratio));
     }
 
     private static String fmt(double d) {

@@ -11,20 +11,20 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * pct-kernel, the default strategy of {@code pagelab races}, on R3's scenario on 2.6.20 (its last
+ * pct-kernel with the depth {@code pagelab races} gives it, on R3's scenario on 2.6.20 (its last
  * buggy preset): a campaign is a function of its seed, never of the number of workers, and it
  * finds the race.
  */
 class PctKernelRacesTest {
     static Scenario race3() {
         Path bin = Path.of(System.getProperty("pagelab.home", ".."), "guest-programs/target/bin");
-        RaceMatrix m = new RaceMatrix(new RaceMatrix.Settings("pct-kernel", 120, 1, 1, 1, Path.of(".")),
+        RaceMatrix m = new RaceMatrix(new RaceMatrix.Settings("pct-kernel", 480, 1, 1, 1, Path.of(".")),
                 bin::resolve);
         return m.scenario(Race.byId("R3"), KernelConfig.preset("2.6.20"));
     }
 
     static List<Explorer.Result> campaign(int jobs) throws InterruptedException {
-        Campaign c = new Campaign(race3(), "pct-kernel", 120, 1, 30, 0, false, jobs);
+        Campaign c = new Campaign(race3(), "pct-kernel", 480, 1, 30, 0, false, jobs);
         Explorer.Summary s = new Explorer(c, r -> { }).run();
         assertEquals(30, s.schedules());
         assertTrue(s.failureCount() > 0, "30 pct-kernel schedules of race3msync on 2.6.20 find R3: " + s);

@@ -14,10 +14,16 @@ import java.util.SplittableRandom;
  * code or at a guest exit, where the seed races' windows are. A bug of depth d is found with
  * probability at least 1/(n * k^(d-1)) per run, n tasks and k steps.
  *
- * <p>Steps are counted only where there is a choice (a decision with two or more runnable tasks,
- * the only ones the scheduler asks {@link #pick} about), and k must be measured the same way
- * (the explorer counts a round-robin run's decisions with a choice): counting every decision in k
- * would put a third to a half of the change points past the end of the run.
+ * <p>Steps are counted only where there is a choice (the decisions the scheduler asks
+ * {@link #pick} about: two or more runnable tasks, or a timer that may fire), and k must be
+ * measured the same way: the explorer takes the steps of a run of this strategy without change
+ * points ({@link #steps}). Counting every decision of a round-robin run in k, as it did, put a
+ * third to a half of the change points past the end of the run.
+ *
+ * <p>Time: kernel work takes no virtual time (see {@link Strategy#pick}), so a timer fires inside
+ * kernel code only when a strategy says time passed. PCT says so at its change points: when one
+ * lowers the running task and a timer may fire, the earliest one fires (the work so far took
+ * until its deadline) and its task runs; priorities decide again from the next decision on.
  *
  * <p>Unlike the paper, which has no yield: a task that yields or uses up its time slice while it
  * could go on (the points where round-robin moves on, {@link SchedPoint#roundRobinSwitch}) drops
@@ -71,7 +77,9 @@ public final class Pct implements Strategy {
     @Override
     public Task pick(Decision d) {
         steps++;
-        lowerAtChangePoints(d.current());
+        if (lowerAtChangePoints(d.current()) && !d.timers().isEmpty()) {
+            return d.timers().get(0); // time passes until the earliest deadline
+        }
         if (d.point().roundRobinSwitch() && d.runnable().contains(d.current())) {
             lower(d.current()); // sched_yield or the end of the slice: behind every other task
         }
@@ -102,11 +110,15 @@ public final class Pct implements Strategy {
         }
     }
 
-    private void lowerAtChangePoints(Task running) {
+    /** Lowers {@code running} at every change point reached; whether there was one. */
+    private boolean lowerAtChangePoints(Task running) {
+        boolean changed = false;
         while (nextChange < changePoints.length && changePoints[nextChange] <= steps) {
             lower(running);
             nextChange++;
+            changed = true;
         }
+        return changed;
     }
 
     /**
@@ -127,7 +139,10 @@ public final class Pct implements Strategy {
         return p;
     }
 
-    /** Steps counted so far (decisions and retired guest instructions): k for the next runs. */
+    /**
+     * Steps counted so far (decisions with a choice, and retired guest instructions when they
+     * count): after a run with depth 1, k for the next runs.
+     */
     public long steps() {
         return steps;
     }
