@@ -263,20 +263,19 @@ public final class DiskFilesystem {
      * What is judged is what the kernel promised: the file's bytes as they were when the call
      * began, except pages a fault is still dirtying (pte made writable, set_page_dirty not yet
      * called: a store through it is not a completed write yet; on 2.6.5, pages changed only through
-     * dirty ptes, which fsync never promised) and blocks written out during the
+     * dirty ptes, which fsync never promised), bytes of write() calls still in progress, and
+     * blocks written out during the
      * call (their data is what the page held then; if it differs, the byte changed during the
      * call and the newer value stands), and bytes a truncation during the call discarded.
      */
     public void fsync(DiskInode inode, String call) {
         byte[] atCall = null;
-        java.util.Set<Long> dirtying = java.util.Set.of();
+        java.util.function.LongPredicate notPromised = off -> true;
         long firstWrite = disk.nextWriteId();
         int shrinkMark = inode.shrinkCount();
         if (oracle.checking()) {
             atCall = inode.cachedContents();
-            dirtying = inode.addressSpace().pages().stream()
-                    .filter(p -> p.dirtyingFaults() > 0 || writeback.dirtyOnlyInPtes(p))
-                    .map(p -> p.index()).collect(java.util.stream.Collectors.toSet());
+            notPromised = notPromisedAtCall(inode);
         }
         AddressSpace mapping = inode.addressSpace();
         writeback.filemapFdatawrite(mapping, call);
@@ -287,7 +286,7 @@ public final class DiskFilesystem {
         }
         if (atCall != null) {
             int ino = inode.diskIno();
-            oracle.fsyncReturned(call, ino, inode.name(), atCall, dirtying, inode.cachedContents(), fs.readFile(ino),
+            oracle.fsyncReturned(call, ino, inode.name(), atCall, notPromised, inode.cachedContents(), fs.readFile(ino),
                     off -> {
                         if (off >= inode.lowestSizeSince(shrinkMark)) {
                             return true; // a truncation during the call discarded it
@@ -296,6 +295,20 @@ public final class DiskFilesystem {
                         return blk != 0 && disk.lastCompletedWrite(blk) >= firstWrite;
                     });
         }
+    }
+
+    /**
+     * The bytes of {@code inode} a sync call beginning now does not promise, though the page cache
+     * already holds them: pages a fault is still dirtying (pte made writable, set_page_dirty not
+     * yet called), on 2.6.5 pages changed only through dirty ptes, and the bytes of write() calls
+     * that have not returned (one may have copied its bytes without yet dirtying the page).
+     */
+    private java.util.function.LongPredicate notPromisedAtCall(DiskInode inode) {
+        java.util.Set<Long> dirtying = inode.addressSpace().pages().stream()
+                .filter(p -> p.dirtyingFaults() > 0 || writeback.dirtyOnlyInPtes(p))
+                .map(p -> p.index()).collect(java.util.stream.Collectors.toSet());
+        java.util.function.LongPredicate writing = inode.writesInProgress();
+        return off -> dirtying.contains(off >>> 12) || writing.test(off);
     }
 
     /** sync(2) at the end of a run: integrity writeback of every inode, then wait. */

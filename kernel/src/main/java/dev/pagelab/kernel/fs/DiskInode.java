@@ -24,6 +24,9 @@ public final class DiskInode extends Inode {
     int openCount; // open files referring to this inode; guarded by the baton
     boolean unlinked; // the name is gone; blocks are freed at the last close
     private final java.util.List<Long> shrinks = new java.util.ArrayList<>(); // new sizes of every truncate down; guarded by the baton
+    // [pos, end) of every write() into this file that has not returned yet (for the durability
+    // oracle: a sync call does not promise them). Guarded by the baton.
+    private final java.util.List<long[]> writesInProgress = new java.util.ArrayList<>();
 
     DiskInode(int ino, String name, long size, DiskFilesystem sb) {
         super(ino, name, sb.frames());
@@ -73,7 +76,8 @@ public final class DiskInode extends Inode {
     /**
      * generic_perform_write with block_write_begin/__block_commit_write: copies into the cache
      * page under its lock and marks only the written buffers dirty (mark_buffer_dirty), which is
-     * what an ordered-mode journal tracks; holes get a reservation first.
+     * what an ordered-mode journal tracks; holes get a reservation first. A chunk that extends the
+     * file sets i_size before the page is unlocked, as generic_write_end does.
      */
     public int write(long pos, byte[] data, int off, int len) {
         if (pos < 0 || pos >= sb.maxFileSize()) {
@@ -81,6 +85,16 @@ public final class DiskInode extends Inode {
         }
         len = (int) Math.min(len, sb.maxFileSize() - pos); // a short write up to s_maxbytes
 
+        long[] range = {pos, pos + len};
+        writesInProgress.add(range);
+        try {
+            return writePages(pos, data, off, len);
+        } finally {
+            writesInProgress.remove(range);
+        }
+    }
+
+    private int writePages(long pos, byte[] data, int off, int len) {
         int done = 0;
         while (done < len) {
             long p = pos + done;
@@ -100,13 +114,25 @@ public final class DiskInode extends Inode {
     }
 
     /**
+     * The bytes of the write() calls into this file that have not returned yet, as they are now
+     * (a snapshot): a sync call that begins now does not promise them (POSIX: data written before
+     * the call; Linux's filemap_fdatawrite runs without i_mutex, unordered with a write in
+     * progress, which may not even have dirtied its page yet).
+     */
+    java.util.function.LongPredicate writesInProgress() {
+        java.util.List<long[]> now = java.util.List.copyOf(writesInProgress);
+        return off -> now.stream().anyMatch(r -> off >= r[0] && off < r[1]);
+    }
+
+    /**
      * One page of a write: write_begin, the copy, write_end. i_size grows inside, while the page
      * is still locked (generic_write_end: "it's important to update i_size while still holding
      * page lock: page writeout could otherwise come in and zero beyond i_size"). Race: with i_size
      * grown after unlock_page, background writeback that takes the page in between finds its
      * dirty buffers past EOF, drops them as block_write_full_page does, and the page goes clean
      * with its data never written (found by exploring race1fsync once timers could fire inside
-     * system calls).
+     * system calls; and by exploring fsx2 on 2.6.30, where the other thread's msync came in
+     * between).
      */
     private void writeChunk(long index, int inPage, byte[] data, int off, int len) {
         long end = (index << 12) + inPage + len;

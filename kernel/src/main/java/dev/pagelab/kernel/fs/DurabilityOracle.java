@@ -36,9 +36,10 @@ public final class DurabilityOracle {
 
     /**
      * At the return of fsync/fdatasync/msync(MS_SYNC): every byte of {@code atCall} (the file as
-     * the page cache held it when the call began) must be on disk, except bytes of the pages in
-     * {@code dirtying} (a fault had made a pte writable and not yet dirtied the page: the store
-     * through it had not completed in the kernel's eyes) and bytes the kernel rewrote during the
+     * the page cache held it when the call began) must be on disk, except bytes for which
+     * {@code notPromised} holds (the page cache held them, but no completed write had put them
+     * there when the call began: a fault had made a pte writable and not yet dirtied the page, or
+     * a write() into them had not returned) and bytes the kernel rewrote during the
      * call ({@code writtenDuringCall}: a truncation discarded them, or their block was written
      * out; then the disk then holds what the page held at that
      * moment, so a different value means the byte changed during the call, which POSIX leaves
@@ -46,13 +47,14 @@ public final class DurabilityOracle {
      * (e.g. truncated by another thread). A byte changed A-&gt;B-&gt;C by another thread while the call ran is therefore never
      * flagged, whatever of A, B, C the disk holds, as long as it was written during the call.
      */
-    public void fsyncReturned(String call, int ino, String name, byte[] atCall, java.util.Set<Long> dirtying,
-                              byte[] atReturn, byte[] onDisk, java.util.function.LongPredicate writtenDuringCall) {
+    public void fsyncReturned(String call, int ino, String name, byte[] atCall,
+                              java.util.function.LongPredicate notPromised, byte[] atReturn, byte[] onDisk,
+                              java.util.function.LongPredicate writtenDuringCall) {
         checks++;
         lastSynced.put(ino, atReturn);
         for (int i = 0; i < atCall.length; i++) {
             byte found = i < onDisk.length ? onDisk[i] : 0;
-            if (found == atCall[i] || dirtying.contains((long) i >>> 12) || i >= atReturn.length) {
+            if (found == atCall[i] || i >= atReturn.length || notPromised.test(i)) {
                 continue;
             }
             if (found == atReturn[i] || writtenDuringCall.test(i)) {

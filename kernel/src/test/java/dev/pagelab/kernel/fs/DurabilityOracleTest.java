@@ -17,7 +17,8 @@ class DurabilityOracleTest {
     private static DurabilityOracle judge(byte[] atCall, Set<Long> dirtying, byte[] atReturn, byte[] onDisk,
                                           boolean writtenDuringCall) {
         DurabilityOracle o = new DurabilityOracle(true);
-        o.fsyncReturned("fsync", 5, "f", atCall, dirtying, atReturn, onDisk, off -> writtenDuringCall);
+        o.fsyncReturned("fsync", 5, "f", atCall, off -> dirtying.contains(off >>> 12), atReturn, onDisk,
+                off -> writtenDuringCall);
         return o;
     }
 
