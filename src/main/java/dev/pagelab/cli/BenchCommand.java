@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 /** {@code pagelab bench}: benchmarks that print figures and ratios. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (figures and ratios).",
         subcommands = {BenchCommand.Hw.class, BenchCommand.Faults.class, BenchCommand.Explore.class,
-            TraceBenchCommand.class, BenchGuestCommand.class})
+            TraceBenchCommand.class, BenchGuestCommand.class, BenchRacesCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

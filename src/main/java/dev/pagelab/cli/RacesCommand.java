@@ -25,6 +25,19 @@ import picocli.CommandLine.Option;
                 + "show the fixes closing them: every race scenario on every preset, explored, shrunk, attributed.",
             "Exit status: 0 when every cell is as history says, 1 when one is not, 2 for bad input."})
 final class RacesCommand implements Callable<Integer> {
+    /**
+     * The strategy that finds the seed races fastest over the five races (measured: docs/races.md,
+     * `pagelab bench races`): random; pct-kernel is faster on R2 and R3, slower on R1 and R4.
+     */
+    static final String DEFAULT_STRATEGY = "random";
+
+    /**
+     * Each strategy's default depth (PCT's d, DFS's bound) for the races; 3 for the others.
+     * pct-kernel's was measured (docs/races.md): the windows need several ordering constraints
+     * each, and more change points find them sooner, up to about one per choice.
+     */
+    static final Map<String, Integer> DEFAULT_DEPTHS = Map.of("pct-kernel", 480);
+
     @Option(names = "--race", paramLabel = "R", description = "Only this race (R1..R5).")
     String race;
 
@@ -35,14 +48,14 @@ final class RacesCommand implements Callable<Integer> {
             + "exactly these fixes ('none' for none).")
     String fixes;
 
-    @Option(names = "--strategy", paramLabel = "S", defaultValue = "random",
+    @Option(names = "--strategy", paramLabel = "S", defaultValue = DEFAULT_STRATEGY,
             description = "random, pct, pct-kernel or dfs. Default: ${DEFAULT-VALUE} (it finds the kernel windows "
                     + "fastest here: see docs/races.md).")
     String strategy;
 
-    @Option(names = "--depth", paramLabel = "D", defaultValue = "3", description = "PCT depth / DFS bound. Default: "
-            + "${DEFAULT-VALUE}.")
-    int depth;
+    @Option(names = "--depth", paramLabel = "D", description = "PCT depth / DFS bound. Default: the strategy's "
+            + "(measured: docs/races.md), else 3.")
+    Integer depth;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed. Default: ${DEFAULT-VALUE}.")
     long seed;
@@ -69,6 +82,7 @@ final class RacesCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         List<Race> races;
         List<KernelConfig> kernels;
+        int depth = this.depth != null ? this.depth : DEFAULT_DEPTHS.getOrDefault(strategy, 3);
         try {
             races = race == null ? Race.ALL : List.of(Race.byId(race));
             kernels = fixes != null ? List.of(KernelConfig.withFixes(fixes))

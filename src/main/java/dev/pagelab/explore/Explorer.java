@@ -73,12 +73,17 @@ public final class Explorer {
         return summarize(all, (System.nanoTime() - start) / 1e9, k);
     }
 
-    /** PCT's k: decisions plus retired instructions of a round-robin run. */
+    /**
+     * PCT's k, counted exactly as {@link Pct} counts steps: the steps of a PCT run without change
+     * points (depth 1) seeded with the campaign's seed: its decisions with a choice, plus its
+     * retired instructions for "pct".
+     */
     private long measureSteps() {
-        Scenario.Outcome o = campaign.scenario().run(Strategy.ROUND_ROBIN, Scenario.Observe.NOTHING);
         boolean all = campaign.strategy().equals("pct");
-        long k = Math.max(1, o.decisions() + (all ? o.instructions() : 0));
-        notes.add(String.format("%s: k = %,d steps (decisions%s of a round-robin run), n = %d tasks; a depth-%d bug "
+        Pct probe = new Pct(campaign.seed(), 1, 1, all);
+        Scenario.Outcome o = campaign.scenario().run(probe, Scenario.Observe.NOTHING);
+        long k = Math.max(1, probe.steps());
+        notes.add(String.format("%s: k = %,d steps (decisions with a choice%s of a PCT run without change points), n = %d tasks; a depth-%d bug "
                 + "is found per schedule with probability >= 1/(n*k^%d) = %.2g", campaign.strategy(), k,
                 all ? " + instructions" : "", o.taskNames().size(), campaign.depth(), campaign.depth() - 1,
                 1.0 / (o.taskNames().size() * Math.pow(k, campaign.depth() - 1))));

@@ -83,6 +83,23 @@ public record Race(String id, String seed, String program, List<String> args, Ke
         return k != 5 || c.pageMkwrite();
     }
 
+    /**
+     * The last preset whose kernel (as {@link #kernelFor} sets it up) still has this race's window
+     * open: where the race is measured ({@code pagelab bench races}) and found last in history.
+     */
+    public KernelConfig lastBuggyPreset() {
+        KernelConfig last = null;
+        for (KernelConfig p : KernelConfig.PRESETS) {
+            if (windowOpen(kernelFor(p), number())) {
+                last = p;
+            }
+        }
+        if (last == null) {
+            throw new IllegalStateException(id + ": no preset has its window open");
+        }
+        return last;
+    }
+
     /** The kernel this race's scenario runs on, for {@code preset}: the race's filesystem where it has dirty tracking. */
     public KernelConfig kernelFor(KernelConfig preset) {
         return fs == null || !preset.dirtyTracking() ? preset : preset.withFs(fs);
