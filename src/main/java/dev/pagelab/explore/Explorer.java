@@ -186,7 +186,7 @@ public final class Explorer {
         for (int pos = node.lastPos() + 1; pos < log.size(); pos++) {
             Scheduler.DecisionRecord d = log.get(pos);
             if (!d.isBudget()) {
-                for (int u : d.runnable()) {
+                for (int u : alternatives(d)) {
                     if (u != d.defaultPick()) {
                         out.add(new Node(plus(node.deviations(), new Deviation(d.task(), d.index(),
                                 Deviation.Kind.PICK, u, d.defaultPick() == d.task(), "")), pos));
@@ -204,6 +204,13 @@ public final class Explorer {
                 }
             }
         }
+    }
+
+    /** Who could have run instead at pick {@code d}: a runnable task, or one whose timer fires early. */
+    private static int[] alternatives(Scheduler.DecisionRecord d) {
+        int[] all = java.util.Arrays.copyOf(d.runnable(), d.runnable().length + d.timers().length);
+        System.arraycopy(d.timers(), 0, all, d.runnable().length, d.timers().length);
+        return all;
     }
 
     /** The places a guest run of {@code retired} instructions may be cut: 1..retired-1, thinned. */

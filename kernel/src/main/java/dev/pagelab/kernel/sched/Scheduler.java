@@ -27,9 +27,12 @@ public final class Scheduler {
         }
     }
 
-    /** One decision as the explorer sees it (kept only when {@link #keepDecisionLog} is on). */
+    /**
+     * One decision as the explorer sees it (kept only when {@link #keepDecisionLog} is on);
+     * {@code timers}: the tasks whose timer the strategy could have fired there.
+     */
     public record DecisionRecord(int task, long index, SchedPoint point, int[] runnable, int defaultPick, int chosen,
-                                 long budgetMax, long budget, long retired, String where) {
+                                 long budgetMax, long budget, long retired, String where, int[] timers) {
         public boolean isBudget() {
             return point == null;
         }
@@ -310,7 +313,7 @@ public final class Scheduler {
         }
         if (decisionLog != null) {
             decisionLog.add(new DecisionRecord(me.id(), index, point, ids(r), dflt.id(), chosen.id(), 0, 0, 0,
-                    chosen != dflt ? where(point) : ""));
+                    chosen != dflt ? where(point) : "", ids(timers)));
         }
         return chosen;
     }
@@ -332,7 +335,8 @@ public final class Scheduler {
             deviations.add(new Deviation(me.id(), index, Deviation.Kind.BUDGET, b, false, ""));
         }
         if (decisionLog != null) {
-            decisionLog.add(new DecisionRecord(me.id(), index, null, ids(runnable()), me.id(), me.id(), max, b, 0, ""));
+            decisionLog.add(new DecisionRecord(me.id(), index, null, ids(runnable()), me.id(), me.id(), max, b, 0, "",
+                    new int[0]));
         }
         return b;
     }
@@ -345,7 +349,8 @@ public final class Scheduler {
             DecisionRecord last = decisionLog.get(decisionLog.size() - 1);
             if (last.isBudget() && last.task() == current.id()) {
                 decisionLog.set(decisionLog.size() - 1, new DecisionRecord(last.task(), last.index(), null,
-                        last.runnable(), last.defaultPick(), last.chosen(), last.budgetMax(), last.budget(), n, ""));
+                        last.runnable(), last.defaultPick(), last.chosen(), last.budgetMax(), last.budget(), n, "",
+                        last.timers()));
             }
         }
     }

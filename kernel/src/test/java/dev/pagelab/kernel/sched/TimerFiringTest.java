@@ -63,6 +63,19 @@ class TimerFiringTest {
     }
 
     @Test
+    void theDecisionLogNamesTheTimersThatCouldHaveFired() {
+        Scheduler s = new Scheduler(Strategy.ROUND_ROBIN);
+        s.keepDecisionLog();
+        s.spawn("napper", () -> s.sleep(NAP));
+        s.spawn("worker", () -> s.point(SchedPoint.LOCK_ACQUIRE));
+        s.run();
+        Scheduler.DecisionRecord atLock = s.decisionLog().stream()
+                .filter(d -> d.point() == SchedPoint.LOCK_ACQUIRE).findFirst().orElseThrow();
+        assertEquals(List.of(0), java.util.Arrays.stream(atLock.timers()).boxed().toList(),
+                "dfs branches on firing the napper's timer there");
+    }
+
+    @Test
     void aRandomWalkFiresTimersSometimes() {
         boolean early = false;
         for (long seed = 0; seed < 50 && !early; seed++) {
