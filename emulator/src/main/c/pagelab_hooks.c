@@ -25,6 +25,12 @@
  * one-instruction (TF) translations from the start to r - QEMU's own decoder, so the boundaries
  * are exactly the ones the block was translated with.
  *
+ * With a code hook (a trace, a debugger). Unlike without one, libunicorn does not restore RIP when a
+ * block stops on the request before its first instruction: RIP still names the last instruction
+ * whose code hook ran (the jump into the block, already retired). Every stop before a block
+ * records the block's address and the loop puts RIP back there (put_back_rip), so a traced run
+ * stops and resumes exactly where an untraced one does.
+ *
  * Guest breakpoints (the shell's `break ADDRESS`). While any are set, every block takes the slow
  * path, which looks for a breakpoint among the block's bytes: one at the block's first instruction
  * stops the engine before the block (nothing of it runs or is counted; `hit` names the address);
@@ -343,14 +349,14 @@ static void forget_blocks(struct pagelab_cpu *c)
  * UC_HOOK_CODE is installed (it trusts the code hooks to have synced it), so RIP still names the
  * last instruction whose code hook ran - the one that jumped there, already retired. Resuming from
  * it ran that instruction twice (a traced replay went one instruction behind, then another way).
- * Untraced, RIP is already right: one register read. 0 on success.
+ * Untraced, RIP is already right: one register read. The uc_err of the write.
  */
-static int put_back_rip(struct pagelab_cpu *c)
+static uc_err put_back_rip(struct pagelab_cpu *c)
 {
     if (read_reg(c, UC_X86_REG_RIP) == c->stop_pc) {
-        return 0;
+        return UC_ERR_OK;
     }
-    return uc_reg_write(c->uc, UC_X86_REG_RIP, &c->stop_pc) == UC_ERR_OK ? 0 : -1;
+    return uc_reg_write(c->uc, UC_X86_REG_RIP, &c->stop_pc);
 }
 
 /* The block that stopped the engine is not cached yet: ask libunicorn for its count. 0 on success. */
@@ -545,8 +551,12 @@ int pagelab_run(struct pagelab_cpu *c, uint64_t begin, uint64_t limit)
         if (c->stop != STOP_NONE) {
             c->remaining = c->held; /* what the budget allowed when the stop was requested */
         }
-        if (c->stop_pc != 0 && put_back_rip(c) != 0) {
-            return finish(c, FAIL_UC);
+        if (c->stop_pc != 0) {
+            uc_err put = put_back_rip(c);
+            if (put != UC_ERR_OK) {
+                c->vector = put;
+                return finish(c, FAIL_UC);
+            }
         }
         if (err == UC_ERR_INSN_INVALID) {
             c->reason = PAGELAB_EXIT_INVALID;
