@@ -25,6 +25,12 @@
  * one-instruction (TF) translations from the start to r - QEMU's own decoder, so the boundaries
  * are exactly the ones the block was translated with.
  *
+ * With a code hook (a trace, a debugger). Unlike without one, libunicorn does not restore RIP when a
+ * block stops on the request before its first instruction: RIP still names the last instruction
+ * whose code hook ran (the jump into the block, already retired). Every stop before a block
+ * records the block's address and the loop puts RIP back there (put_back_rip), so a traced run
+ * stops and resumes exactly where an untraced one does.
+ *
  * Guest breakpoints (the shell's `break ADDRESS`). While any are set, every block takes the slow
  * path, which looks for a breakpoint among the block's bytes: one at the block's first instruction
  * stops the engine before the block (nothing of it runs or is counted; `hit` names the address);
@@ -106,6 +112,7 @@ struct pagelab_cpu {
     uint64_t remaining;            /* what it still allows; 0 while a stop is pending */
     uint64_t held;                 /* remaining as it was when the pending stop was requested */
     enum pagelab_stop stop;
+    uint64_t stop_pc;              /* the block a stop before a block was requested at (else 0) */
     int tail;                      /* RFLAGS.TF was set by this run */
     int user_started;              /* a user block has been let run (breakpoints only) */
     uint64_t miss_site, miss_pc;
@@ -147,6 +154,18 @@ static void request_stop(uc_engine *uc, struct pagelab_cpu *c, enum pagelab_stop
     uc_emu_stop(uc);
 }
 
+/*
+ * Asks the engine to stop before the block at pc: none of its instructions runs. The loop puts
+ * RIP back at pc afterwards, because with a code hook installed (a trace, a debugger) libunicorn
+ * leaves RIP where the last code hook synced it - the previous block's last instruction - when a
+ * chained jump's target stops before its first instruction (measured; see pagelab_run).
+ */
+static void stop_before(uc_engine *uc, struct pagelab_cpu *c, enum pagelab_stop why, uint64_t pc)
+{
+    request_stop(uc, c, why);
+    c->stop_pc = pc;
+}
+
 /* ---- hooks: record, maybe stop; nothing else ------------------------------------------------ */
 
 /*
@@ -181,7 +200,7 @@ static __attribute__((noinline)) void on_block_slow(uc_engine *uc, struct pagela
             c->miss_site = site;
             c->miss_pc = pc;
             c->miss_size = size;
-            request_stop(uc, c, STOP_MISS);
+            stop_before(uc, c, STOP_MISS, pc);
             return;
         }
         struct block_entry displaced = *e; /* two blocks share the slot: swap them */
@@ -189,18 +208,18 @@ static __attribute__((noinline)) void on_block_slow(uc_engine *uc, struct pagela
         *v = displaced;
     }
     if (c->remaining == 0) {
-        request_stop(uc, c, STOP_BUDGET); /* the budget ends first, as it did per instruction */
+        stop_before(uc, c, STOP_BUDGET, pc); /* the budget ends first, as it did per instruction */
         return;
     }
     if (c->nbreaks != 0 && pc < PAGELAB_USER_TOP) {
         uint64_t b = breakpoint_in(c, pc, size);
         if (b == pc) {
             c->hit = b;
-            request_stop(uc, c, STOP_BREAKPOINT);
+            stop_before(uc, c, STOP_BREAKPOINT, pc);
             return;
         }
         if (b != 0 && !c->tail) {
-            request_stop(uc, c, STOP_TAIL); /* single-step up to it */
+            stop_before(uc, c, STOP_TAIL, pc); /* single-step up to it */
             return;
         }
         /* (b inside a one-instruction block: not an instruction boundary, never reached) */
@@ -213,7 +232,7 @@ static __attribute__((noinline)) void on_block_slow(uc_engine *uc, struct pagela
         }
         return;
     }
-    request_stop(uc, c, STOP_TAIL);
+    stop_before(uc, c, STOP_TAIL, pc);
 }
 
 /* The hot path: one table probe and a subtraction per translated block. */
@@ -322,6 +341,22 @@ static void forget_blocks(struct pagelab_cpu *c)
     memset(c->table, 0, sizeof c->table);
     memset(c->victim, 0, sizeof c->victim);
     c->min_site = UINT64_MAX;
+}
+
+/*
+ * After a stop before a block: RIP must be that block's first instruction. Unlike QEMU, libunicorn
+ * does not restore the PC from a block that exits on the stop request at its start while any
+ * UC_HOOK_CODE is installed (it trusts the code hooks to have synced it), so RIP still names the
+ * last instruction whose code hook ran - the one that jumped there, already retired. Resuming from
+ * it ran that instruction twice (a traced replay went one instruction behind, then another way).
+ * Untraced, RIP is already right: one register read. The uc_err of the write.
+ */
+static uc_err put_back_rip(struct pagelab_cpu *c)
+{
+    if (read_reg(c, UC_X86_REG_RIP) == c->stop_pc) {
+        return UC_ERR_OK;
+    }
+    return uc_reg_write(c->uc, UC_X86_REG_RIP, &c->stop_pc);
 }
 
 /* The block that stopped the engine is not cached yet: ask libunicorn for its count. 0 on success. */
@@ -511,9 +546,17 @@ int pagelab_run(struct pagelab_cpu *c, uint64_t begin, uint64_t limit)
     uint64_t restart_pc = UINT64_MAX;
     for (;;) {
         c->stop = STOP_NONE;
+        c->stop_pc = 0;
         uc_err err = uc_emu_start(c->uc, pc, c->until, 0, 0);
         if (c->stop != STOP_NONE) {
             c->remaining = c->held; /* what the budget allowed when the stop was requested */
+        }
+        if (c->stop_pc != 0) {
+            uc_err put = put_back_rip(c);
+            if (put != UC_ERR_OK) {
+                c->vector = put;
+                return finish(c, FAIL_UC);
+            }
         }
         if (err == UC_ERR_INSN_INVALID) {
             c->reason = PAGELAB_EXIT_INVALID;

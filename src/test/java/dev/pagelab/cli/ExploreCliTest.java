@@ -68,15 +68,15 @@ class ExploreCliTest {
     }
 
     /**
-     * Known bug (found when PCT's first racecount schedule changed): a guest budget that ends
-     * inside racecount's loop stops at another instruction when the tracer's per-instruction hook
-     * is on. Shrunk: "racecount/2 runs only 771 guest instructions" stops at rip 0x401177
-     * untraced, at 0x401170 traced (the trace shows 771 instructions up to there), so the traced
-     * replay goes another way. The per-block count (emulator/src/main/c/pagelab_hooks.c) is the
-     * suspect: the traced run is the one whose count matches its own trace.
+     * Was a bug (found when PCT's first racecount schedule changed): a guest budget that ended
+     * inside racecount's loop stopped at another instruction when the tracer's per-instruction
+     * hook was on (rip 0x401177 untraced, 0x401170 traced), so the traced replay went another way.
+     * The untraced count was right: with any code hook installed, libunicorn left RIP at the loop's
+     * jne when the block hook stopped the engine before the chained loop block, and the traced run
+     * resumed there, running the jne a second time. pagelab_hooks.c now puts
+     * RIP back at the block it stopped before.
      */
     @Test
-    @org.junit.jupiter.api.Disabled("known bug: replay --trace does not reproduce a budget cut inside a loop")
     void aBudgetCutStopsAtTheSameInstructionTracedOrNot() throws IOException {
         Cli.Result found = Cli.run("explore", "racecount", "200", "--budget", "100", "--stop-on-first", "--seed", "1",
                 "--shrink", "--out", dir.toString());
@@ -117,8 +117,8 @@ class ExploreCliTest {
     }
 
     /**
-     * Seed 3: with seeds 1 and 2 the schedule found does not reproduce under --trace (see
-     * {@link #aBudgetCutStopsAtTheSameInstructionTracedOrNot}, a known bug).
+     * Seed 3 (seeds 1 and 2 did not reproduce under --trace before the fix of
+     * {@link #aBudgetCutStopsAtTheSameInstructionTracedOrNot}).
      */
     @Test
     void replayTracesTheSameRunInstructionByInstruction() throws IOException {

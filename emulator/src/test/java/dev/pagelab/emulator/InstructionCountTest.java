@@ -2,6 +2,7 @@ package dev.pagelab.emulator;
 
 import static dev.pagelab.emulator.selftest.Asm.Reg.RAX;
 import static dev.pagelab.emulator.selftest.Asm.Reg.RCX;
+import static dev.pagelab.emulator.selftest.Asm.Reg.RDX;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -241,6 +242,81 @@ class InstructionCountTest {
                         assertEquals(0, cpu.get(Register.RFLAGS) & TF, where);
                     }
                     assertEquals(n, cpu.get(Register.RAX));
+                }
+            }
+        }
+    }
+
+    /** racecount's loop, shaped alike: load, add, add, store, dec, jnz, n times; then syscall. */
+    private static byte[] counterLoop(int n) {
+        Asm a = new Asm().movImm(RCX, n).movImm(RDX, 0);
+        int top = a.size();
+        return a.load(RAX, DATA).addImm(RDX, 1).addImm(RAX, 1).store(DATA, RAX).dec(RCX).jnzBack(top).syscall()
+                .bytes();
+    }
+
+    /** The address of every instruction an unlimited traced run retires, in order (the ground truth). */
+    private static List<Long> tracedAddresses(Sandbox s) {
+        List<Long> rips = new ArrayList<>();
+        TraceRecords.Sink sink = (id, words, length) -> {
+            for (int i = 0; i < length; i += TraceRecords.words(words[i])) {
+                if (TraceRecords.kind(words[i]) == TraceRecords.INSN) {
+                    assertEquals(rips.size(), TraceRecords.index(words[i]), "trace records in order");
+                    rips.add(words[i + 1]);
+                }
+            }
+        };
+        try (Vcpu cpu = countingCpu(s)) {
+            cpu.setTrace(new TraceRecords.Options(sink, 0, -1L, true));
+            assertInstanceOf(VmExit.Syscall.class, cpu.run(0));
+            assertEquals(rips.size(), cpu.instructions(), "the traced unlimited run counts what it traced");
+        }
+        return rips;
+    }
+
+    /**
+     * A budget stops at the same instruction with the same retired count whether a trace's
+     * per-instruction hook is installed or not: every budget from 1 to the whole loop, each from
+     * the start on the same (warm, chained) translations, then a run of mixed budgets to the end.
+     * Regression: with a code hook installed, a stop before a block entered by a chained jump left
+     * RIP at that jump, which the next run executed again (one instruction behind, counted right).
+     */
+    @Test
+    void budgetsStopAtTheSameInstructionTracedOrNot() {
+        int n = 40;
+        try (Sandbox s = new Sandbox(4 << 20)) {
+            s.loadCode(CODE, counterLoop(n));
+            s.mapNew(DATA, Sandbox.USER_RW_NX);
+            List<Long> truth = tracedAddresses(s);
+            int total = 2 + 6 * n + 1;
+            assertEquals(total, truth.size());
+            for (boolean traced : new boolean[] {false, true}) {
+                try (Vcpu cpu = countingCpu(s)) {
+                    if (traced) {
+                        cpu.setTrace(new TraceRecords.Options((id, words, length) -> { }, 0, -1L, true));
+                    }
+                    for (int budget = 1; budget < total; budget++) {
+                        String where = (traced ? "traced" : "untraced") + ", budget " + budget;
+                        cpu.set(Register.RIP, CODE);
+                        long before = cpu.instructions();
+                        VmExit.QuantumExpired q = assertInstanceOf(VmExit.QuantumExpired.class, cpu.run(budget), where);
+                        assertEquals(budget, cpu.instructions() - before, where);
+                        assertEquals((long) truth.get(budget), q.rip(), where);
+                        assertEquals((long) truth.get(budget), cpu.get(Register.RIP), where);
+                    }
+                    cpu.set(Register.RIP, CODE);
+                    long before = cpu.instructions();
+                    VmExit exit;
+                    int done = 0;
+                    for (int budget = 1; (exit = cpu.run(budget)) instanceof VmExit.QuantumExpired q; budget = budget % 23 + 1) {
+                        done += budget;
+                        String where = (traced ? "traced" : "untraced") + ", mixed budgets, " + done + " in";
+                        assertEquals(done, cpu.instructions() - before, where);
+                        assertEquals((long) truth.get(done), q.rip(), where);
+                    }
+                    assertInstanceOf(VmExit.Syscall.class, exit);
+                    assertEquals(total, cpu.instructions() - before, "the whole loop, once");
+                    assertEquals(n, cpu.get(Register.RDX));
                 }
             }
         }
