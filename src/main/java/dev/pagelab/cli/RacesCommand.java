@@ -135,6 +135,7 @@ final class RacesCommand implements Callable<Integer> {
         m.put("oracle", c.lost() ? c.failure().signature() : null);
         m.put("detail", c.lost() ? c.failure().detail() : null);
         m.put("windows", c.windows().stream().map(x -> "R" + x).toList());
+        m.put("windows_together", c.together());
         m.put("preemptions", c.lost() ? c.preemptions() : null);
         m.put("fixed_kernel_passes_same_schedule", c.fixedPasses());
         m.put("schedule", c.schedule());

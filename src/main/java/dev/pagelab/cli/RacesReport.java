@@ -21,7 +21,7 @@ final class RacesReport {
             w.printf("%-24s", r.id() + " " + r.program());
             for (KernelConfig k : kernels) {
                 RaceMatrix.Cell c = cell(cells, r, k);
-                String text = c.lost() ? "LOST " + RaceMatrix.names(c.windows()) + " (" + c.schedules() + ")" : "clean";
+                String text = c.lost() ? "LOST " + RaceMatrix.names(c.windows(), c.together()) + " (" + c.schedules() + ")" : "clean";
                 w.printf("%-18s", (c.asHistory() ? "" : "!") + text);
             }
             w.println();
@@ -47,10 +47,11 @@ final class RacesReport {
         w.println();
         for (RaceMatrix.Cell c : cells) {
             if (c.lost()) {
-                w.printf("%s on %s (%s): %s after %d schedule(s), %.1f s; shrunk to %d preemption(s); fixes that alone "
+                w.printf("%s on %s (%s): %s after %d schedule(s), %.1f s; shrunk to %d preemption(s); fixes that %s "
                                 + "make the same schedule pass: %s%s%n    %s%n    replay: pagelab replay %s --explain%n",
                         c.race().id(), c.kernel().name(), c.kernel().fs(), c.failure().signature(), c.schedules(),
-                        c.seconds(), c.preemptions(), c.windows().isEmpty() ? "none" : RaceMatrix.names(c.windows()),
+                        c.seconds(), c.preemptions(), c.together() ? "together (no single one)" : "alone",
+                        c.windows().isEmpty() ? "none" : RaceMatrix.names(c.windows(), c.together()),
                         c.fixedPasses() == null || c.fixedPasses() ? "" : " (the same schedule STILL FAILS with "
                                 + c.race().id() + "'s fix)",
                         c.failure().detail(), c.schedule());

@@ -36,6 +36,7 @@ public final class RaceMatrix {
      * @param schedules   schedules run (to the first failure when lost)
      * @param failure     the first failure (NONE when clean)
      * @param windows     the seed windows the shrunk schedule went through (R numbers)
+     * @param together    only the fixes of {@code windows} together prevent the loss (no single one)
      * @param preemptions preemptions of the shrunk schedule
      * @param fixedPasses the same shrunk schedule on the kernel with this race's fix: passes (null:
      *                    not run)
@@ -44,8 +45,8 @@ public final class RaceMatrix {
      * @param asHistory   whether the verdict agrees with history
      */
     public record Cell(Race race, KernelConfig kernel, boolean lost, long schedules, double seconds, Failure failure,
-                       List<Integer> windows, long preemptions, Boolean fixedPasses, String schedule, String expected,
-                       boolean asHistory, String why) {}
+                       List<Integer> windows, boolean together, long preemptions, Boolean fixedPasses, String schedule,
+                       String expected, boolean asHistory, String why) {}
 
     private final Settings settings; // immutable
     private final Function<String, Path> programs; // immutable: resolves a guest program name
@@ -80,8 +81,8 @@ public final class RaceMatrix {
             min = new Shrinker(scenario, first.failure().signature()).shrink(first.deviations());
         } catch (IllegalStateException e) {
             Cell j = judge(race, k, true, first.index() + 1, s.seconds(), first.failure(), List.of(), 0, null, null);
-            return new Cell(j.race(), j.kernel(), true, j.schedules(), j.seconds(), j.failure(), List.of(), 0, null,
-                    null, j.expected(), false, "the failing schedule did not fail again when replayed (" + e.getMessage()
+            return new Cell(j.race(), j.kernel(), true, j.schedules(), j.seconds(), j.failure(), List.of(), false, 0,
+                    null, null, j.expected(), false, "the failing schedule did not fail again when replayed (" + e.getMessage()
                     + ")");
         }
         Files.createDirectories(settings.out());
@@ -96,29 +97,55 @@ public final class RaceMatrix {
         scenario.run(recorder, Scenario.Observe.NOTHING);
         Map<AlignedReplay.Key, Deviation> aligned = recorder.keyed();
         String signature = labelled.failure().signature();
-        List<Integer> windows = attribute(scenario, aligned, signature);
+        Attribution by = attribute(scenario, aligned, signature);
         Boolean fixedPasses = Race.hasFix(k, race.number()) ? null
                 : !fails(scenario.withConfig(Race.withFix(k, race.number())), aligned, signature);
-        return judge(race, k, true, first.index() + 1, s.seconds(), labelled.failure(), windows,
+        Cell j = judge(race, k, true, first.index() + 1, s.seconds(), labelled.failure(), by.windows(),
                 labelled.preemptions(), fixedPasses, file.toString());
+        return new Cell(j.race(), j.kernel(), j.lost(), j.schedules(), j.seconds(), j.failure(), j.windows(),
+                by.together(), j.preemptions(), j.fixedPasses(), j.schedule(), j.expected(), j.asHistory(), j.why());
     }
 
     /**
      * The open windows whose fix alone makes the shrunk schedule pass. The schedule is replayed
      * on each fixed kernel aligned by what each task was doing ({@link AlignedReplay}), so that a
      * fix that adds or removes scheduling points does not move the other preemptions elsewhere
-     * and make the run pass by accident.
+     * and make the run pass by accident. When no single fix does, the loss may have gone through
+     * two windows at once (bytes lost through either): then the pairs of fixes that together make
+     * it pass, their windows marked {@link Attribution#together()}.
      */
-    private List<Integer> attribute(Scenario scenario, Map<AlignedReplay.Key, Deviation> aligned, String signature) {
-        List<Integer> windows = new ArrayList<>();
+    private Attribution attribute(Scenario scenario, Map<AlignedReplay.Key, Deviation> aligned, String signature) {
+        KernelConfig k = scenario.config();
+        List<Integer> open = new ArrayList<>();
         for (int w = 1; w <= 5; w++) {
-            if (Race.windowOpen(scenario.config(), w)
-                    && !fails(scenario.withConfig(Race.withFix(scenario.config(), w)), aligned, signature)) {
+            if (Race.windowOpen(k, w)) {
+                open.add(w);
+            }
+        }
+        List<Integer> windows = new ArrayList<>();
+        for (int w : open) {
+            if (!fails(scenario.withConfig(Race.withFix(k, w)), aligned, signature)) {
                 windows.add(w);
             }
         }
-        return windows;
+        if (!windows.isEmpty()) {
+            return new Attribution(windows, false);
+        }
+        java.util.SortedSet<Integer> pairs = new java.util.TreeSet<>();
+        for (int i = 0; i < open.size(); i++) {
+            for (int j = i + 1; j < open.size(); j++) {
+                KernelConfig both = Race.withFix(Race.withFix(k, open.get(i)), open.get(j));
+                if (!fails(scenario.withConfig(both), aligned, signature)) {
+                    pairs.add(open.get(i));
+                    pairs.add(open.get(j));
+                }
+            }
+        }
+        return new Attribution(List.copyOf(pairs), !pairs.isEmpty());
     }
+
+    /** The windows a loss went through; {@code together}: only their fixes together prevent it. */
+    private record Attribution(List<Integer> windows, boolean together) {}
 
     private static boolean fails(Scenario s, Map<AlignedReplay.Key, Deviation> aligned, String signature) {
         Scenario.Outcome o = s.run(new AlignedReplay(aligned), Scenario.Observe.NOTHING);
@@ -144,19 +171,24 @@ public final class RaceMatrix {
             why = ok ? "" : "not found within the budget";
         } else if (windows.isEmpty()) {
             ok = false;
-            why = "lost, but no single seed fix prevents it on this schedule";
+            why = "lost, but no seed fix, alone or with one other, prevents it on this schedule";
         } else {
             ok = ownOpen || !otherOpen.isEmpty();
             why = ok ? "" : "lost on a kernel with no seed window open";
         }
-        return new Cell(race, k, lost, schedules, seconds, f, windows, preemptions, fixedPasses, file, expected, ok,
+        return new Cell(race, k, lost, schedules, seconds, f, windows, false, preemptions, fixedPasses, file, expected, ok,
                 why);
     }
 
-    /** "R2+R3". */
+    /** "R2+R3" (each window's fix alone prevents the loss). */
     public static String names(List<Integer> windows) {
+        return names(windows, false);
+    }
+
+    /** "R2+R3", or "R2&R4" when only their fixes together prevent the loss. */
+    public static String names(List<Integer> windows, boolean together) {
         List<String> n = new ArrayList<>();
         windows.forEach(w -> n.add("R" + w));
-        return String.join("+", n);
+        return String.join(together ? "&" : "+", n);
     }
 }
