@@ -1,6 +1,7 @@
 package dev.pagelab.kernel.sched;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 
@@ -12,7 +13,9 @@ import java.util.concurrent.Semaphore;
  *
  * <p>Time is virtual: the clock (ns) advances by one per guest instruction reported through
  * {@link #retired}; when every task is blocked and some sleep on the clock, it jumps to the
- * earliest deadline. Every task blocked with no deadline pending is a deadlock, reported as such.
+ * earliest deadline; and when the strategy fires a sleeper's timer early (kernel code takes no
+ * virtual time otherwise: see {@link Strategy#pick}), it jumps to that sleeper's deadline. Every
+ * task blocked with no deadline pending is a deadlock, reported as such.
  *
  * <p>Lock order: the scheduler's own state is touched only by the task holding the baton, so it
  * needs no lock of its own.
@@ -433,7 +436,7 @@ public final class Scheduler {
             }
         }
         if (timers.size() > 1) {
-            timers.sort(java.util.Comparator.comparingLong((Task t) -> t.wakeAt).thenComparingInt(Task::id));
+            timers.sort(Comparator.comparingLong((Task t) -> t.wakeAt).thenComparingInt(Task::id));
         }
         return timers;
     }
