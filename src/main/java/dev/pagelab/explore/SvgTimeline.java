@@ -76,6 +76,9 @@ public final class SvgTimeline {
                 }
                 continue;
             }
+            if (pid == Timeline.CPUS_PID) {
+                continue; // the task lanes already show who runs: the picture keeps one lane per task
+            }
             if (pid == Timeline.LOCKS_PID) {
                 Map<?, ?> args = (Map<?, ?>) e.get("args");
                 holds.add(new Hold(((Number) args.get("task")).intValue(), ts, ts + ((Number) e.get("dur")).longValue(),

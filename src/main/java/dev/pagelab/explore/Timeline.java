@@ -33,6 +33,10 @@ import dev.pagelab.cli.Json;
  * <p>A third process ("pid" 3, "locks held") has a lane per lock and holder with a slice for every
  * hold of a {@code KLock} (page_table_lock) or {@code RwSem} (mmap_sem, read or write), named
  * after the lock and the kernel function that took it.
+ *
+ * <p>A fourth process ("pid" 4, "CPUs (guest code)") has a lane per CPU with a slice for every
+ * guest run on it, named after the thread. Kernel code is not placed on a CPU lane: a system call
+ * that sleeps would overlap the guest runs of others on the same CPU; the task lanes show it.
  */
 public final class Timeline implements KernelEvents {
     private final List<Map<String, Object>> events = new ArrayList<>(); // guarded by the baton
@@ -53,6 +57,10 @@ public final class Timeline implements KernelEvents {
     private boolean finished; // write or finish was called; guarded by the baton
     /** The pid of the lock-hold lanes. */
     static final int LOCKS_PID = 3;
+    /** The pid of the per-CPU lanes: which thread ran guest code on each CPU, when. */
+    static final int CPUS_PID = 4;
+    private final Map<Integer, Long> onCpu = new java.util.TreeMap<>(); // cpu -> ts its guest run began; guarded by the baton
+    private final java.util.SortedSet<Integer> cpus = new java.util.TreeSet<>(); // CPUs that ran guest code; guarded by the baton
     private final Map<List<Object>, Integer> lockLanes = new LinkedHashMap<>(); // (lock, task id) -> tid; guarded by the baton
     private final Map<Integer, String> lockLaneNames = new LinkedHashMap<>(); // tid -> name; guarded by the baton
     private final Map<Object, Integer> lockNumbers = new java.util.IdentityHashMap<>(); // lock -> #n; guarded by the baton
@@ -189,12 +197,26 @@ public final class Timeline implements KernelEvents {
         observePage();
         running = task;
         begin(task, ++ts, "guest code", Map.of("cpu", cpu, "budget", budget));
+        onCpu.put(cpu, ts);
+        cpus.add(cpu);
     }
 
     @Override
     public void guestExit(Task task, int cpu, VmExit exit, long retired) {
         observePage();
         end(task, ++ts, Map.of("retired", retired, "exit", exit.getClass().getSimpleName()));
+        Long since = onCpu.remove(cpu);
+        if (since != null) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("name", task.name());
+            e.put("ph", "X");
+            e.put("ts", since);
+            e.put("dur", Math.max(1, ts - since));
+            e.put("pid", CPUS_PID);
+            e.put("tid", cpu);
+            e.put("args", Map.of("task", task.id(), "retired", retired));
+            events.add(e);
+        }
     }
 
     @Override
@@ -300,6 +322,12 @@ public final class Timeline implements KernelEvents {
             all.add(Map.of("ph", "M", "name", "process_name", "pid", LOCKS_PID, "args", Map.of("name", "locks held")));
             lockLaneNames.forEach((tid, name) -> all.add(Map.of("ph", "M", "name", "thread_name", "pid", LOCKS_PID,
                     "tid", tid, "args", Map.of("name", name))));
+        }
+        if (!cpus.isEmpty()) {
+            all.add(Map.of("ph", "M", "name", "process_name", "pid", CPUS_PID, "args",
+                    Map.of("name", "CPUs (guest code)")));
+            cpus.forEach(c -> all.add(Map.of("ph", "M", "name", "thread_name", "pid", CPUS_PID, "tid", c, "args",
+                    Map.of("name", "CPU" + c))));
         }
         all.addAll(events);
         try (Writer w = Files.newBufferedWriter(file)) {

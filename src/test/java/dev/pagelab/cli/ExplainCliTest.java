@@ -140,6 +140,13 @@ class ExplainCliTest {
                 && "page_check_address".equals(((Map<String, Object>) e.get("args")).get("function"))),
                 "page_mkclean's hold of the page table lock (page_check_address) is a slice");
         assertTrue(events.stream().anyMatch(e -> "mmap_sem read".equals(e.get("name"))), "mmap_sem holds");
+        assertTrue(processNames.contains("CPUs (guest code)"), processNames.toString());
+        Set<Object> cpusUsed = new HashSet<>();
+        events.stream().filter(e -> "X".equals(e.get("ph")) && e.get("pid").equals(events.stream()
+                        .filter(m -> "CPUs (guest code)".equals(((Map<String, Object>) m.getOrDefault("args", Map.of()))
+                                .get("name"))).findFirst().orElseThrow().get("pid")))
+                .forEach(e -> cpusUsed.add(e.get("tid")));
+        assertEquals(2, cpusUsed.size(), "race3msync's two threads run guest code on two CPUs: " + cpusUsed);
     }
 
     @Test
