@@ -68,7 +68,13 @@ public final class Explorer {
                 batches(pool, all, deadline, 0, campaign.budget(), i -> new Work(i, strategyFor(i, steps), false, List.of()));
             }
         } finally {
-            pool.shutdownNow();
+            // Runs still in flight (a failure stopped the campaign mid-batch) end normally and
+            // close their kernels: abandoned, the JVM's exit would cut them off and leave their
+            // temporary disk images behind.
+            pool.shutdown();
+            if (!pool.awaitTermination(10, java.util.concurrent.TimeUnit.MINUTES)) {
+                pool.shutdownNow();
+            }
         }
         return summarize(all, (System.nanoTime() - start) / 1e9, k);
     }
@@ -134,6 +140,7 @@ public final class Explorer {
                 outcomes.add(o);
                 progress.accept(r);
             }
+            futures.forEach(f -> f.cancel(false)); // those not started yet, once stopped
         }
         return outcomes;
     }

@@ -89,6 +89,24 @@ class ExploreCliTest {
         assertEquals(0, r.exit(), "tracing must not change the run:\n" + r);
     }
 
+    /**
+     * A campaign stopped by its first failure lets the runs still in flight end and close their
+     * kernels: none leaves its temporary disk image behind (they did when the JVM exited under
+     * them).
+     */
+    @Test
+    void stoppingAtTheFirstFailureLeavesNoTemporaryImageBehind() throws IOException {
+        Path scratch = Files.createDirectories(dir.resolve("scratch"));
+        List<String> cmd = new java.util.ArrayList<>(Cli.javaCommand("explore", "racecount", "200", "--budget", "100",
+                "--stop-on-first", "--jobs", "2", "--out", dir.resolve("out").toString()));
+        cmd.add(1, "-Dpagelab.scratch=" + scratch);
+        Cli.Result r = Cli.exec(cmd, null, null, 600);
+        assertEquals(1, r.exit(), r.toString());
+        try (var left = Files.list(scratch)) {
+            assertEquals(List.of(), left.toList(), "temporary images left behind");
+        }
+    }
+
     @Test
     void aBadScheduleFileIsOneLineAndExitTwo() throws IOException {
         Path garbage = dir.resolve("garbage.txt");
