@@ -42,10 +42,10 @@ public final class Shrinker {
         }
         cur = ddmin(cur, Deviation::preemption, this::replayApplied);
         cur = ddmin(cur, d -> true, this::replayApplied);
-        AlignedReplay.Recorder recorder = new AlignedReplay.Recorder(cur);
+        AlignedReplay recorder = AlignedReplay.recording(cur);
         replays++;
         scenario.run(recorder, Scenario.Observe.NOTHING);
-        List<Map.Entry<AlignedReplay.Key, Deviation>> aligned = List.copyOf(recorder.keyed().entrySet());
+        List<Map.Entry<AlignedReplay.Key, Deviation>> aligned = List.copyOf(recorder.applied().entrySet());
         aligned = ddmin(aligned, e -> e.getValue().preemption(), this::replayAligned);
         aligned = ddmin(aligned, e -> true, this::replayAligned);
         List<Deviation> byCounter = replayApplied(aligned.stream().map(Map.Entry::getValue).toList());

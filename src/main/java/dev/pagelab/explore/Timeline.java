@@ -162,13 +162,8 @@ public final class Timeline implements KernelEvents {
 
     private long pageSlice(long t, int tid, String name, long since, boolean held) {
         if (since >= 0 && !held) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("name", name);
-            e.put("ph", "X");
-            e.put("ts", since);
+            Map<String, Object> e = completeSlice(name, since, PAGE_PID, tid, Map.of());
             e.put("dur", t - since);
-            e.put("pid", PAGE_PID);
-            e.put("tid", tid);
             events.add(e);
             return -1;
         }
@@ -207,14 +202,9 @@ public final class Timeline implements KernelEvents {
         end(task, ++ts, Map.of("retired", retired, "exit", exit.getClass().getSimpleName()));
         Long since = onCpu.remove(cpu);
         if (since != null) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("name", task.name());
-            e.put("ph", "X");
-            e.put("ts", since);
+            Map<String, Object> e = completeSlice(task.name(), since, CPUS_PID, cpu,
+                    Map.of("task", task.id(), "retired", retired));
             e.put("dur", Math.max(1, ts - since));
-            e.put("pid", CPUS_PID);
-            e.put("tid", cpu);
-            e.put("args", Map.of("task", task.id(), "retired", retired));
             events.add(e);
         }
     }
@@ -276,14 +266,8 @@ public final class Timeline implements KernelEvents {
             lockLaneNames.put(id, name.split(" ")[0] + " #" + n + " by " + task.name());
             return id;
         });
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("name", name);
-        e.put("ph", "X");
-        e.put("ts", ++ts);
-        e.put("pid", LOCKS_PID);
-        e.put("tid", tid);
-        e.put("args", Map.of("task", task.id(), "function", dev.pagelab.kernel.sched.KernelFunction.caller()));
-        held.put(tid, e);
+        held.put(tid, completeSlice(name, ++ts, LOCKS_PID, tid,
+                Map.of("task", task.id(), "function", dev.pagelab.kernel.sched.KernelFunction.caller())));
     }
 
     @Override
@@ -351,6 +335,21 @@ public final class Timeline implements KernelEvents {
         Map<String, Object> e = event("i", task, t, name, args);
         e.put("s", "t");
         events.add(e);
+    }
+
+    /** A complete ("X") slice from {@code since} on lane (pid, tid); the caller sets "dur" when it ends. */
+    private static Map<String, Object> completeSlice(String name, long since, int pid, int tid,
+                                                     Map<String, Object> args) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("name", name);
+        e.put("ph", "X");
+        e.put("ts", since);
+        e.put("pid", pid);
+        e.put("tid", tid);
+        if (!args.isEmpty()) {
+            e.put("args", args);
+        }
+        return e;
     }
 
     private static Map<String, Object> event(String ph, Task task, long t, String name, Map<String, Object> args) {

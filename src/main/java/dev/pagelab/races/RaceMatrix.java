@@ -10,7 +10,6 @@ import dev.pagelab.kernel.KernelConfig;
 import dev.pagelab.kernel.fs.DiskFilesystem;
 import dev.pagelab.kernel.sched.Deviation;
 import dev.pagelab.kernel.sched.AlignedReplay;
-import dev.pagelab.kernel.sched.Replay;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,15 +86,14 @@ public final class RaceMatrix {
         }
         Files.createDirectories(settings.out());
         Path file = settings.out().resolve(String.format("%s-%s.min.schedule", race.id(), k.name()));
-        Scenario.Outcome labelled = scenario.run(new Replay(min), new Scenario.Observe(false, true,
+        AlignedReplay recorder = AlignedReplay.recording(min); // replays as Replay does, and names the deviations
+        Scenario.Outcome labelled = scenario.run(recorder, new Scenario.Observe(false, true,
                 dev.pagelab.kernel.sched.KernelEvents.NONE));
         new ScheduleFile(scenario, ScheduleFile.sha256(scenario.program()), dev.pagelab.cli.Main.VERSION,
                 String.format("%s depth=%d seed=%d schedule=%d, shrunk", settings.strategy(), settings.depth(),
                         settings.seed(), first.index()), labelled.failure(), labelled.traceHash(), labelled.decisions(),
                 labelled.deviations()).write(file);
-        AlignedReplay.Recorder recorder = new AlignedReplay.Recorder(labelled.deviations());
-        scenario.run(recorder, Scenario.Observe.NOTHING);
-        Map<AlignedReplay.Key, Deviation> aligned = recorder.keyed();
+        Map<AlignedReplay.Key, Deviation> aligned = recorder.applied();
         String signature = labelled.failure().signature();
         Attribution by = attribute(scenario, aligned, signature);
         Boolean fixedPasses = Race.hasFix(k, race.number()) ? null

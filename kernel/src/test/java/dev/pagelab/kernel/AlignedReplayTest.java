@@ -60,9 +60,9 @@ class AlignedReplayTest {
         run(new Replay(recorded), true);
         assertEquals(List.of("locked", "other runs", "flag", "released"), log, "by counter: one point early");
 
-        AlignedReplay.Recorder recorder = new AlignedReplay.Recorder(recorded);
+        AlignedReplay recorder = AlignedReplay.recording(recorded);
         run(recorder, false);
-        Map<AlignedReplay.Key, Deviation> keyed = recorder.keyed();
+        Map<AlignedReplay.Key, Deviation> keyed = recorder.applied();
         assertEquals(1, keyed.size());
         assertEquals("LOCK_RELEASE in write_page", keyed.keySet().iterator().next().label());
         AlignedReplay aligned = new AlignedReplay(keyed);

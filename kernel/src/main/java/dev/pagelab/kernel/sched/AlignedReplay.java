@@ -1,5 +1,6 @@
 package dev.pagelab.kernel.sched;
 
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,29 +23,49 @@ public final class AlignedReplay implements Strategy {
     /** A decision named by what the task was doing, and the how-many-th time. */
     public record Key(int task, String label, long occurrence) { }
 
-    private final Map<Key, Deviation> byKey; // immutable after construction
+    private final Map<Key, Deviation> byKey; // immutable after construction; unused when following
+    private final Replay following; // immutable reference; null: follow byKey
     private final Map<String, Long> seen = new HashMap<>(); // (task, label) -> occurrences so far; guarded by the baton
     private int unfollowed; // recorded picks whose task could not run there; guarded by the baton
     private final Map<Key, Deviation> applied = new LinkedHashMap<>(); // what this run did differently; guarded by the baton
 
     public AlignedReplay(Map<Key, Deviation> deviations) {
-        this.byKey = Map.copyOf(deviations);
+        this(Map.copyOf(deviations), null);
+    }
+
+    private AlignedReplay(Map<Key, Deviation> byKey, Replay following) {
+        this.byKey = byKey;
+        this.following = following;
+    }
+
+    /**
+     * Replays {@code deviations} exactly as {@link Replay} does (keyed by decision counter), and
+     * names each one it applies by its {@link Key}: run it on the kernel they were recorded on,
+     * then give {@link #applied()} to an {@link AlignedReplay} on another kernel.
+     */
+    public static AlignedReplay recording(List<Deviation> deviations) {
+        return new AlignedReplay(Map.of(), new Replay(deviations));
     }
 
     @Override
     public Task pick(Decision d) {
         Key key = next(d.current().id(), label(d.point()));
-        Deviation dev = byKey.get(key);
+        Task chosen = following != null ? following.pick(d) : follow(byKey.get(key), d);
+        if (chosen != d.defaultPick()) {
+            applied.put(key, new Deviation(d.current().id(), d.index(), Deviation.Kind.PICK, chosen.id(),
+                    d.preemptible(), key.label()));
+        }
+        return chosen;
+    }
+
+    /** The task {@code dev} picks if it can run here (runnable, or a timer that may fire). */
+    private Task follow(Deviation dev, Decision d) {
         if (dev == null || dev.kind() != Deviation.Kind.PICK) {
             return d.defaultPick();
         }
         for (List<Task> tasks : List.of(d.runnable(), d.timers())) {
             for (Task t : tasks) {
                 if (t.id() == dev.value()) {
-                    if (t != d.defaultPick()) {
-                        applied.put(key, new Deviation(d.current().id(), d.index(), Deviation.Kind.PICK, t.id(),
-                                d.preemptible(), key.label()));
-                    }
                     return t;
                 }
             }
@@ -56,11 +77,13 @@ public final class AlignedReplay implements Strategy {
     @Override
     public long budget(Task task, long max, long index) {
         Key key = next(task.id(), BUDGET);
-        Deviation dev = byKey.get(key);
-        if (dev == null || dev.kind() != Deviation.Kind.BUDGET) {
-            return max;
+        long b;
+        if (following != null) {
+            b = following.budget(task, max, index);
+        } else {
+            Deviation dev = byKey.get(key);
+            b = dev == null || dev.kind() != Deviation.Kind.BUDGET ? max : Math.max(1, Math.min(max, dev.value()));
         }
-        long b = Math.max(1, Math.min(max, dev.value()));
         if (b != max) {
             applied.put(key, new Deviation(task.id(), index, Deviation.Kind.BUDGET, b, false, ""));
         }
@@ -72,7 +95,7 @@ public final class AlignedReplay implements Strategy {
      * counter, so {@code applied().values()} replays the same run with {@link Replay}.
      */
     public Map<Key, Deviation> applied() {
-        return java.util.Collections.unmodifiableMap(applied);
+        return Collections.unmodifiableMap(applied);
     }
 
     /** Recorded picks that could not be followed on this kernel (the fix took that path away). */
@@ -90,46 +113,5 @@ public final class AlignedReplay implements Strategy {
 
     private static String label(SchedPoint point) {
         return point.inGuestCode() ? point.name() : point + " in " + KernelFunction.caller();
-    }
-
-    /**
-     * Replays {@code deviations} exactly as {@link Replay} does, and names each one it applies by
-     * its {@link Key}: run it on the kernel they were recorded on, then give {@link #keyed()} to an
-     * {@link AlignedReplay} on another kernel.
-     */
-    public static final class Recorder implements Strategy {
-        private final Replay replay; // immutable reference
-        private final AlignedReplay names = new AlignedReplay(Map.of()); // counts occurrences only
-        private final Map<Key, Deviation> keyed = new LinkedHashMap<>(); // guarded by the baton
-
-        public Recorder(List<Deviation> deviations) {
-            this.replay = new Replay(deviations);
-        }
-
-        @Override
-        public Task pick(Decision d) {
-            Key key = names.next(d.current().id(), label(d.point()));
-            Task chosen = replay.pick(d);
-            if (chosen != d.defaultPick()) {
-                keyed.put(key, new Deviation(d.current().id(), d.index(), Deviation.Kind.PICK, chosen.id(),
-                        d.preemptible(), key.label()));
-            }
-            return chosen;
-        }
-
-        @Override
-        public long budget(Task task, long max, long index) {
-            Key key = names.next(task.id(), BUDGET);
-            long b = replay.budget(task, max, index);
-            if (b != max) {
-                keyed.put(key, new Deviation(task.id(), index, Deviation.Kind.BUDGET, b, false, ""));
-            }
-            return b;
-        }
-
-        /** The applied deviations, by key, in the order they happened. */
-        public Map<Key, Deviation> keyed() {
-            return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(keyed));
-        }
     }
 }

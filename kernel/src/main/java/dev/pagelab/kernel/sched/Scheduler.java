@@ -452,18 +452,13 @@ public final class Scheduler {
         wakeExpiredSleepers();
     }
 
+    /** Nothing can run: time passes to the earliest deadline that is progress (see {@link #timers}). */
     private boolean advanceToNextDeadline() {
-        long earliest = -1;
-        boolean skipDaemons = daemonsIdle.getAsBoolean();
-        for (Task t : tasks) {
-            if (t.state == Task.State.BLOCKED && t.wakeAt >= 0 && !(skipDaemons && t.daemon)) {
-                earliest = earliest < 0 ? t.wakeAt : Math.min(earliest, t.wakeAt);
-            }
-        }
-        if (earliest < 0) {
+        List<Task> timers = timers();
+        if (timers.isEmpty()) {
             return false;
         }
-        clock = Math.max(clock, earliest);
+        clock = Math.max(clock, timers.get(0).wakeAt);
         wakeExpiredSleepers();
         return true;
     }
