@@ -6,16 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagelab.emulator.Machine;
 import dev.pagelab.kernel.KernelConfig;
-import dev.pagelab.kernel.fs.disk.PagelabFs;
 import dev.pagelab.kernel.fs.disk.VirtualDisk;
 import dev.pagelab.kernel.mm.FrameAllocator;
 import dev.pagelab.kernel.mm.Memory;
 import dev.pagelab.kernel.mm.MmStruct;
 import dev.pagelab.kernel.mm.Page;
-import dev.pagelab.kernel.mm.PageLock;
 import dev.pagelab.kernel.mm.PageWriteback;
-import dev.pagelab.kernel.mm.Rmap;
-import dev.pagelab.kernel.mm.Tlb;
 import dev.pagelab.kernel.mm.Vma;
 import dev.pagelab.kernel.mm.WritebackControl;
 import dev.pagelab.kernel.sched.HandOff;
@@ -64,19 +60,13 @@ class R5WindowTest {
         HandOff strategy = new HandOff("fault", point -> trigger.test(point, st));
         Scheduler scheduler = new Scheduler(strategy);
         DurabilityOracle oracle = new DurabilityOracle(checkDurability);
-        try (Machine machine = new Machine(8L << 20);
-             VirtualDisk disk = VirtualDisk.create(dir.resolve("r5.img"), 1024)) {
-            FrameAllocator frames = new FrameAllocator(machine.memory(), machine.firstFreeFrame());
-            Tlb tlb = new Tlb() {
-                @Override public void flushTlbMm(MmStruct mm) { }
-                @Override public void flushCodeCaches() { }
-            };
-            PageWriteback writeback = new PageWriteback(config, scheduler, new PageLock(scheduler));
-            new Rmap(config, tlb, writeback);
-            Memory memory = new Memory(frames, tlb, writeback);
-            PagelabFs.mkfs(disk, 16);
-            DiskFilesystem sb = new DiskFilesystem(PagelabFs.mount(disk), disk, scheduler, memory, config,
-                    DiskFilesystem.Tunables.DEFAULT, oracle);
+        try (DiskRig rig = new DiskRig(dir.resolve("r5.img"), config, scheduler, oracle)) {
+            Machine machine = rig.machine;
+            VirtualDisk disk = rig.disk;
+            FrameAllocator frames = rig.frames;
+            PageWriteback writeback = rig.writeback;
+            Memory memory = rig.memory;
+            DiskFilesystem sb = rig.sb;
             scheduler.spawn("setup", () -> {
                 DiskFile f = (DiskFile) sb.open("a", OpenFile.O_CREAT | OpenFile.O_RDWR);
                 f.write(new byte[4096], 0, 4096);

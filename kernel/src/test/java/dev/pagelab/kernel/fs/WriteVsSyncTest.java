@@ -4,18 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pagelab.emulator.Machine;
 import dev.pagelab.kernel.KernelConfig;
 import dev.pagelab.kernel.fs.disk.PagelabFs;
 import dev.pagelab.kernel.fs.disk.VirtualDisk;
-import dev.pagelab.kernel.mm.FrameAllocator;
-import dev.pagelab.kernel.mm.Memory;
-import dev.pagelab.kernel.mm.MmStruct;
 import dev.pagelab.kernel.mm.Page;
-import dev.pagelab.kernel.mm.PageLock;
 import dev.pagelab.kernel.mm.PageWriteback;
-import dev.pagelab.kernel.mm.Rmap;
-import dev.pagelab.kernel.mm.Tlb;
 import dev.pagelab.kernel.sched.HandOff;
 import dev.pagelab.kernel.sched.SchedPoint;
 import dev.pagelab.kernel.sched.Scheduler;
@@ -80,20 +73,11 @@ class WriteVsSyncTest {
                 && Buffers.pageBuffers(p)[slot].test(BufferHead.BH_DIRTY) && pageState.test(p));
         Scheduler scheduler = new Scheduler(strategy);
         DurabilityOracle oracle = new DurabilityOracle(true);
-        try (Machine machine = new Machine(8L << 20);
-             VirtualDisk disk = VirtualDisk.create(dir.resolve("w.img"), 1024)) {
-            FrameAllocator frames = new FrameAllocator(machine.memory(), machine.firstFreeFrame());
-            Tlb tlb = new Tlb() {
-                @Override public void flushTlbMm(MmStruct mm) { }
-                @Override public void flushCodeCaches() { }
-            };
-            PageWriteback writeback = new PageWriteback(config, scheduler, new PageLock(scheduler));
-            new Rmap(config, tlb, writeback);
-            Memory memory = new Memory(frames, tlb, writeback);
-            PagelabFs.mkfs(disk, 16);
-            PagelabFs fs = PagelabFs.mount(disk);
-            DiskFilesystem sb = new DiskFilesystem(fs, disk, scheduler, memory, config,
-                    DiskFilesystem.Tunables.DEFAULT, oracle);
+        try (DiskRig rig = new DiskRig(dir.resolve("w.img"), config, scheduler, oracle)) {
+            VirtualDisk disk = rig.disk;
+            PageWriteback writeback = rig.writeback;
+            PagelabFs fs = rig.fs;
+            DiskFilesystem sb = rig.sb;
             scheduler.spawn("setup", () -> {
                 DiskFile f = (DiskFile) sb.open("a", OpenFile.O_CREAT | OpenFile.O_RDWR);
                 f.write(new byte[8192], 0, 8192);

@@ -4,19 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pagelab.emulator.Machine;
 import dev.pagelab.kernel.Errno;
 import dev.pagelab.kernel.KernelConfig;
 import dev.pagelab.kernel.fs.disk.FsException;
-import dev.pagelab.kernel.fs.disk.PagelabFs;
-import dev.pagelab.kernel.fs.disk.VirtualDisk;
-import dev.pagelab.kernel.mm.FrameAllocator;
-import dev.pagelab.kernel.mm.Memory;
-import dev.pagelab.kernel.mm.MmStruct;
-import dev.pagelab.kernel.mm.PageLock;
-import dev.pagelab.kernel.mm.PageWriteback;
-import dev.pagelab.kernel.mm.Rmap;
-import dev.pagelab.kernel.mm.Tlb;
 import dev.pagelab.kernel.sched.Scheduler;
 import dev.pagelab.kernel.sched.Strategy;
 import java.nio.file.Path;
@@ -36,19 +26,8 @@ class WritebackErrorTest {
     void aWritebackFailureReachesTheNextFsyncOnce() throws Exception {
         Scheduler scheduler = new Scheduler(Strategy.ROUND_ROBIN);
         AtomicReference<String> outcome = new AtomicReference<>("not run");
-        try (Machine machine = new Machine(8L << 20);
-             VirtualDisk disk = VirtualDisk.create(dir.resolve("t.img"), 1024)) {
-            FrameAllocator frames = new FrameAllocator(machine.memory(), machine.firstFreeFrame());
-            Tlb tlb = new Tlb() {
-                @Override public void flushTlbMm(MmStruct mm) { }
-                @Override public void flushCodeCaches() { }
-            };
-            PageWriteback writeback = new PageWriteback(KernelConfig.LINUX_2_6_30, scheduler, new PageLock(scheduler));
-            new Rmap(KernelConfig.LINUX_2_6_30, tlb, writeback);
-            Memory memory = new Memory(frames, tlb, writeback);
-            PagelabFs.mkfs(disk, 16);
-            DiskFilesystem sb = new DiskFilesystem(PagelabFs.mount(disk), disk, scheduler, memory,
-                    KernelConfig.LINUX_2_6_30, DiskFilesystem.Tunables.DEFAULT, new DurabilityOracle(false));
+        try (DiskRig rig = new DiskRig(dir.resolve("t.img"), KernelConfig.LINUX_2_6_30, scheduler, new DurabilityOracle(false))) {
+            DiskFilesystem sb = rig.sb;
             scheduler.spawn("test", () -> {
                 DiskFile f = (DiskFile) sb.open("a", OpenFile.O_CREAT | OpenFile.O_RDWR);
                 assertEquals(4096, f.write(new byte[4096], 0, 4096), "accepted: its blocks are reserved");
