@@ -303,7 +303,7 @@ public final class Scheduler {
         Task dflt = roundRobin(r, me, point);
         long index = me.decisions++;
         decisions++;
-        List<Task> timers = timers();
+        List<Task> timers = strategy.firesTimers() ? timers() : List.of(); // off the hot path of a plain run
         Task chosen = r.size() == 1 && timers.isEmpty() ? dflt
                 : strategy.pick(new Strategy.Decision(me, point, r, dflt, index, timers));
         if (chosen.state == Task.State.BLOCKED) {

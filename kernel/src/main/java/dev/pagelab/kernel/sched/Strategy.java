@@ -50,6 +50,14 @@ public interface Strategy {
         return max;
     }
 
+    /**
+     * Whether this strategy may choose a timer (see {@link #pick}); if not, the scheduler does
+     * not look for them, and {@code d.timers()} is empty. Round-robin never does.
+     */
+    default boolean firesTimers() {
+        return true;
+    }
+
     /** A task was created (PCT gives it a priority). */
     default void taskCreated(Task task) { }
 
@@ -62,5 +70,15 @@ public interface Strategy {
      * order after it then runs. Like a non-preemptible 2.6 kernel on one CPU. The default of
      * {@code pagelab run}, and the baseline every recorded schedule deviates from.
      */
-    Strategy ROUND_ROBIN = Decision::defaultPick;
+    Strategy ROUND_ROBIN = new Strategy() {
+        @Override
+        public Task pick(Decision d) {
+            return d.defaultPick();
+        }
+
+        @Override
+        public boolean firesTimers() {
+            return false;
+        }
+    };
 }

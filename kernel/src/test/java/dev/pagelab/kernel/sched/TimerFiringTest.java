@@ -64,7 +64,7 @@ class TimerFiringTest {
 
     @Test
     void theDecisionLogNamesTheTimersThatCouldHaveFired() {
-        Scheduler s = new Scheduler(Strategy.ROUND_ROBIN);
+        Scheduler s = new Scheduler(new Replay(List.of())); // dfs's root run: round-robin's choices, timers offered
         s.keepDecisionLog();
         s.spawn("napper", () -> s.sleep(NAP));
         s.spawn("worker", () -> s.point(SchedPoint.LOCK_ACQUIRE));
